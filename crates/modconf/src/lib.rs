@@ -1,0 +1,1 @@
+//! modconf (under construction)

@@ -1,0 +1,1 @@
+//! modfile (under construction)

@@ -1,0 +1,1 @@
+//! modindex (under construction)
