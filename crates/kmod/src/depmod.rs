@@ -1,0 +1,1 @@
+//! The depmod engine (being written).
