@@ -1,0 +1,369 @@
+//! Reading depmod.d lines (config.md §6.2; messages as tools.md §6 and depmod 30 print them).
+
+use std::io::BufRead;
+use std::path::Path;
+
+use super::{DepmodConfig, External, Override, SearchEntry};
+use crate::diagnostic::Diagnostic;
+use crate::files::{open_config, strerror, ConfigFile};
+use crate::line_reader::{until_nul, LineError, LogicalLines};
+use crate::tokens::{fields, next_field};
+
+/// Largest compiled size allowed for a kernel-version regular expression.
+const KVER_REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Does the `kver` field of an `override`/`external` line match `kernel_version`? `*` matches
+/// everything; anything else is an extended regular expression searched for anywhere in the
+/// version (unanchored, so `4.4` matches `14.4.1`). A pattern that does not compile matches nothing.
+pub fn kernel_version_matches(pattern: &str, kernel_version: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    regex::RegexBuilder::new(pattern)
+        .size_limit(KVER_REGEX_SIZE_LIMIT)
+        .build()
+        .map(|re| re.is_match(kernel_version))
+        .unwrap_or(false)
+}
+
+impl DepmodConfig {
+    /// Parses one depmod.d file held in memory for `kernel_version`, appending its directives.
+    /// `path` is only used in messages.
+    pub fn parse_file(
+        &mut self,
+        path: &Path,
+        data: &[u8],
+        kernel_version: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        self.parse_reader(path, data, kernel_version, diags);
+    }
+
+    /// Like [`DepmodConfig::parse_file`], reading from `reader` with bounded memory per line.
+    pub fn parse_reader<R: BufRead>(
+        &mut self,
+        path: &Path,
+        reader: R,
+        kernel_version: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let name = path.display().to_string();
+        for line in LogicalLines::new(reader) {
+            match line {
+                Ok(line) => {
+                    let text = until_nul(&line.text);
+                    self.parse_line(&name, line.number, text, kernel_version, diags)
+                }
+                Err(LineError::TooLong { line, limit }) => diags.push(Diagnostic::error(format!(
+                    "{name}:{line}: ignoring line longer than {limit} bytes"
+                ))),
+                Err(e) => diags.push(Diagnostic::error(format!("{name}: {e}"))),
+            }
+        }
+    }
+
+    /// Reads `files` in order (see [`crate::list_depmod_config_files`]) for `kernel_version`; when
+    /// no `search` line was found the default search order (`updates`) is filled in. Files that
+    /// cannot be opened are reported as errors.
+    pub fn load(
+        files: &[ConfigFile],
+        kernel_version: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> DepmodConfig {
+        let mut cfg = DepmodConfig::default();
+        for file in files {
+            match open_config(&file.path) {
+                Ok(reader) => cfg.parse_reader(&file.path, reader, kernel_version, diags),
+                Err(e) => diags.push(Diagnostic::error(format!(
+                    "{}: {}",
+                    file.path.display(),
+                    strerror(&e)
+                ))),
+            }
+        }
+        if cfg.search.is_empty() {
+            cfg.search = cfg.effective_search();
+        }
+        cfg
+    }
+
+    fn parse_line(
+        &mut self,
+        name: &str,
+        number: u32,
+        text: &[u8],
+        kernel_version: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if text.is_empty() || text.starts_with(b"#") {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            diags.push(Diagnostic::error(format!(
+                "{name}:{number}: ignoring line that is not valid UTF-8"
+            )));
+            return;
+        };
+        let Some((cmd, args)) = next_field(text) else {
+            return;
+        };
+        let ok = match cmd {
+            "search" => {
+                self.add_search(args, diags);
+                true
+            }
+            "override" => self.add_override(args, kernel_version, name, number, diags),
+            "external" => self.add_external(args, kernel_version, name, number, diags),
+            "exclude" => {
+                for dir in fields(args) {
+                    diags.push(Diagnostic::debug(format!("exclude add: {dir}")));
+                    self.excludes.push(dir.to_string());
+                }
+                true
+            }
+            "include" | "make_map_files" => {
+                diags.push(Diagnostic::info(format!(
+                    "{name}:{number}: command {cmd} not implemented yet"
+                )));
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            diags.push(Diagnostic::error(format!(
+                "{name}:{number}: ignoring bad line starting with '{cmd}'"
+            )));
+        }
+    }
+
+    fn add_search(&mut self, args: &str, diags: &mut Vec<Diagnostic>) {
+        for word in fields(args) {
+            let (entry, kind) = match word {
+                "built-in" => (SearchEntry::BuiltIn, 1),
+                "external" => (SearchEntry::External, 2),
+                dir => (SearchEntry::Subdir(dir.to_string()), 0),
+            };
+            diags.push(Diagnostic::debug(format!(
+                "search add: {word}, search type={kind}"
+            )));
+            self.search.push(entry);
+        }
+    }
+
+    /// `override <module> <kver> <subdir>`; false when a field is missing.
+    fn add_override(
+        &mut self,
+        args: &str,
+        kernel_version: &str,
+        name: &str,
+        number: u32,
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let mut words = fields(args);
+        let (Some(module), Some(kver), Some(subdir)) = (words.next(), words.next(), words.next())
+        else {
+            return false;
+        };
+        if !kernel_version_matches(kver, kernel_version) {
+            diags.push(Diagnostic::info(format!(
+                "{name}:{number}: override kernel did not match {kver}"
+            )));
+            return true;
+        }
+        diags.push(Diagnostic::debug(format!(
+            "override add: {subdir}/{module}"
+        )));
+        self.overrides.push(Override {
+            module: module.to_string(),
+            subdir: subdir.to_string(),
+        });
+        true
+    }
+
+    /// `external <kver> <dir>`; false when a field is missing.
+    fn add_external(
+        &mut self,
+        args: &str,
+        kernel_version: &str,
+        name: &str,
+        number: u32,
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let mut words = fields(args);
+        let (Some(kver), Some(dir)) = (words.next(), words.next()) else {
+            return false;
+        };
+        if !kernel_version_matches(kver, kernel_version) {
+            diags.push(Diagnostic::info(format!(
+                "{name}:{number}: external directory did not match {kver}"
+            )));
+            return true;
+        }
+        diags.push(Diagnostic::debug(format!("external add: {dir}")));
+        self.externals.push(External {
+            dir: dir.to_string(),
+        });
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Level;
+
+    fn parse(text: &str, kver: &str) -> (DepmodConfig, Vec<Diagnostic>) {
+        let mut cfg = DepmodConfig::default();
+        let mut diags = Vec::new();
+        cfg.parse_file(
+            Path::new("D/conf/a.conf"),
+            text.as_bytes(),
+            kver,
+            &mut diags,
+        );
+        (cfg, diags)
+    }
+
+    fn not_debug(diags: &[Diagnostic]) -> Vec<String> {
+        diags
+            .iter()
+            .filter(|d| d.level != Level::Debug)
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    // Same input as the depmod 30 run recorded in the project notes; messages as depmod printed them.
+    #[test]
+    fn every_directive_and_message() {
+        let (cfg, diags) = parse(
+            "search updates built-in\nsearch extra\noverride foo 1.2.* extra\noverride bar 9.9 extra\n\
+override baz\nexternal 1.2.3 /nonexistent\nexternal 9 /x\nexclude foo bar\ninclude x\nmake_map_files\n\
+bogus line\n  # indented\nsearch\nexclude\n",
+            "1.2.3",
+        );
+        assert_eq!(
+            not_debug(&diags),
+            [
+                "INFO: D/conf/a.conf:4: override kernel did not match 9.9",
+                "ERROR: D/conf/a.conf:5: ignoring bad line starting with 'override'",
+                "INFO: D/conf/a.conf:7: external directory did not match 9",
+                "INFO: D/conf/a.conf:9: command include not implemented yet",
+                "INFO: D/conf/a.conf:10: command make_map_files not implemented yet",
+                "ERROR: D/conf/a.conf:11: ignoring bad line starting with 'bogus'",
+                "ERROR: D/conf/a.conf:12: ignoring bad line starting with '#'",
+            ]
+        );
+        assert_eq!(
+            cfg.search,
+            [
+                SearchEntry::Subdir("updates".into()),
+                SearchEntry::BuiltIn,
+                SearchEntry::Subdir("extra".into())
+            ]
+        );
+        assert_eq!(
+            cfg.overrides,
+            [Override {
+                module: "foo".into(),
+                subdir: "extra".into()
+            }]
+        );
+        assert_eq!(
+            cfg.externals,
+            [External {
+                dir: "/nonexistent".into()
+            }]
+        );
+        assert_eq!(cfg.excludes, ["foo", "bar"]);
+        let debug: Vec<_> = diags
+            .iter()
+            .filter(|d| d.level == Level::Debug)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            debug,
+            [
+                "search add: updates, search type=0",
+                "search add: built-in, search type=1",
+                "search add: extra, search type=0",
+                "override add: extra/foo",
+                "external add: /nonexistent",
+                "exclude add: foo",
+                "exclude add: bar",
+            ]
+        );
+    }
+
+    #[test]
+    fn external_needs_two_fields() {
+        let (cfg, diags) = parse("external *\nexternal\n", "1");
+        assert!(cfg.externals.is_empty());
+        assert_eq!(diags.len(), 2);
+        assert!(diags.iter().all(|d| d
+            .message
+            .contains("ignoring bad line starting with 'external'")));
+    }
+
+    #[test]
+    fn kernel_version_patterns() {
+        assert!(kernel_version_matches("*", "anything"));
+        assert!(kernel_version_matches("1.2", "1.2.3"));
+        assert!(kernel_version_matches("4.4", "14.4.1"), "unanchored");
+        assert!(!kernel_version_matches("^2", "1.2.3"));
+        assert!(kernel_version_matches("^6\\.1\\.", "6.1.0-56-amd64"));
+        assert!(kernel_version_matches("(5|6)\\.[0-9]+", "6.1.0"));
+        assert!(
+            !kernel_version_matches("[", "1.2.3"),
+            "invalid pattern matches nothing"
+        );
+        let (_, diags) = parse("override rapl [ kernel/drivers\n", "1.2.3");
+        assert_eq!(
+            not_debug(&diags),
+            ["INFO: D/conf/a.conf:1: override kernel did not match ["]
+        );
+    }
+
+    #[test]
+    fn continuation_and_whitespace_in_search() {
+        let (cfg, _) = parse("search  extra\\\n   updates\tfoo\n", "1");
+        assert_eq!(
+            cfg.search,
+            ["extra", "updates", "foo"].map(|s| SearchEntry::Subdir(s.into()))
+        );
+    }
+
+    #[test]
+    fn load_fills_default_search_and_reports_unreadable_files() {
+        let t = tempfile::tempdir().unwrap();
+        let a = t.path().join("a.conf");
+        std::fs::write(&a, "exclude x\n").unwrap();
+        let files = [
+            ConfigFile {
+                path: a,
+                name: "a.conf".into(),
+            },
+            ConfigFile {
+                path: t.path().to_path_buf(),
+                name: "dir.conf".into(),
+            },
+        ];
+        let mut diags = Vec::new();
+        let cfg = DepmodConfig::load(&files, "1.2.3", &mut diags);
+        assert_eq!(cfg.search, [SearchEntry::Subdir("updates".into())]);
+        assert_eq!(cfg.excludes, ["x"]);
+        assert_eq!(diags.iter().filter(|d| d.level == Level::Error).count(), 1);
+    }
+
+    #[test]
+    fn junk_never_panics() {
+        let junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let mut cfg = DepmodConfig::default();
+        cfg.parse_file(Path::new("j"), &junk, "1", &mut Vec::new());
+        cfg.parse_file(
+            Path::new("j"),
+            b"override a (((((((((( b\n",
+            "1",
+            &mut Vec::new(),
+        );
+    }
+}
