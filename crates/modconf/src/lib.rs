@@ -3,6 +3,7 @@
 //! * modprobe.d files, `modules.softdep`/`modules.weakdep` and the kernel command line →
 //!   [`ModprobeConfig`], with modprobe's queries and the `modprobe -c` dump;
 //! * depmod.d files → [`DepmodConfig`], with depmod's rule for duplicate modules;
+//! * `MODPROBE_OPTIONS` and `KMOD_LOG` → [`split_modprobe_options`], [`kmod_log_priority`];
 //! * which files are read, in which order → [`list_config_files`], [`list_depmod_config_files`],
 //!   [`DEFAULT_MODPROBE_DIRS`], [`DEFAULT_DEPMOD_DIRS`].
 //!
@@ -11,6 +12,7 @@
 
 pub mod depmod_d;
 pub mod diagnostic;
+pub mod env;
 pub mod files;
 pub mod kcmdline;
 pub mod line_reader;
@@ -20,6 +22,7 @@ mod tokens;
 
 pub use depmod_d::{DepmodConfig, External, Override, SearchEntry};
 pub use diagnostic::{Diagnostic, Level};
+pub use env::{kmod_log_priority, split_modprobe_options};
 pub use files::{list_config_files, list_depmod_config_files, ConfigFile};
 pub use kcmdline::{parse_kcmdline, KcmdlineEntry};
 pub use modprobe_d::{Alias, Command, ModOptions, ModprobeConfig, Softdep, Weakdep};
