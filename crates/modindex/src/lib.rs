@@ -12,6 +12,7 @@
 //! assert_eq!(idx.lookup("snd_hda_intel").unwrap().as_deref(), Some("kernel/sound/snd-hda-intel.ko:"));
 //! ```
 #![deny(unsafe_code)]
+#![deny(missing_docs)]
 
 mod dump;
 mod error;
