@@ -10,6 +10,8 @@
 //! The crate is pure apart from listing and reading the files and directories it is given; problems
 //! are reported as [`Diagnostic`]s worded as kmod words them, and parsing carries on.
 
+#![warn(missing_docs)]
+
 pub mod depmod_d;
 pub mod diagnostic;
 pub mod env;

@@ -64,7 +64,7 @@ impl DepmodConfig {
 
     /// Reads `files` in order (see [`crate::list_depmod_config_files`]) for `kernel_version`; when
     /// no `search` line was found the default search order (`updates`) is filled in. Files that
-    /// cannot be opened are reported as errors.
+    /// cannot be opened are reported as errors (`file parse PATH: ERROR`, as depmod says).
     pub fn load(
         files: &[ConfigFile],
         kernel_version: &str,
@@ -75,7 +75,7 @@ impl DepmodConfig {
             match open_config(&file.path) {
                 Ok(reader) => cfg.parse_reader(&file.path, reader, kernel_version, diags),
                 Err(e) => diags.push(Diagnostic::error(format!(
-                    "{}: {}",
+                    "file parse {}: {}",
                     file.path.display(),
                     strerror(&e)
                 ))),
@@ -351,7 +351,9 @@ bogus line\n  # indented\nsearch\nexclude\n",
         let cfg = DepmodConfig::load(&files, "1.2.3", &mut diags);
         assert_eq!(cfg.search, [SearchEntry::Subdir("updates".into())]);
         assert_eq!(cfg.excludes, ["x"]);
-        assert_eq!(diags.iter().filter(|d| d.level == Level::Error).count(), 1);
+        let errors: Vec<_> = diags.iter().filter(|d| d.level == Level::Error).collect();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.starts_with("file parse "), "{errors:?}");
     }
 
     #[test]
