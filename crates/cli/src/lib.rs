@@ -5,6 +5,7 @@
 //! sub-command (`list`, `static-nodes`, `help`). This crate is the only place that prints.
 
 pub mod depmod;
+pub mod getopt;
 pub mod kmod_cmd;
 pub mod log;
 pub mod modinfo;

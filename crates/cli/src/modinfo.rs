@@ -1,7 +1,545 @@
-//! `modinfo`: (being written).
+//! `modinfo`: show information about kernel modules (tools.md §4).
+//!
+//! Output is byte-identical to kmod's: `key:` padded to 16 columns, `parm` entries merged and
+//! printed last in reverse order of first appearance, signature fields after the `.modinfo` keys,
+//! `-F` printing bare values, `-0` switching the record separator.
+
 use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::Path;
+
+use kmod::context::make_absolute;
+use kmod::{Context, Lookup, ModuleRef};
+use modfile::{ModuleFile, Signature};
+
+use crate::getopt::{self, OptSpec};
+use crate::{log, version, EXIT_FAILURE, EXIT_SUCCESS};
+
+const PROG: &str = "modinfo";
+
+/// The options of modinfo, in help order.
+pub const OPTIONS: &[OptSpec] = &[
+    OptSpec::flag("author", 'a', "author"),
+    OptSpec::flag("description", 'd', "description"),
+    OptSpec::flag("license", 'l', "license"),
+    OptSpec::flag("parameters", 'p', "parameters"),
+    OptSpec::flag("filename", 'n', "filename"),
+    OptSpec::flag("null", '0', "null"),
+    OptSpec::flag("modname", 'm', "modname"),
+    OptSpec::with_arg("field", 'F', "field"),
+    OptSpec::with_arg("set-version", 'k', "set-version"),
+    OptSpec::with_arg("basedir", 'b', "basedir"),
+    OptSpec::flag("version", 'V', "version"),
+    OptSpec::flag("help", 'h', "help"),
+];
+
+/// The help text, as kmod prints it.
+pub const HELP: &str = "Usage:
+\tmodinfo [options] <modulename|filename> [args]
+Options:
+\t-a, --author                Print only 'author'
+\t-d, --description           Print only 'description'
+\t-l, --license               Print only 'license'
+\t-p, --parameters            Print only 'parm'
+\t-n, --filename              Print only 'filename'
+\t-0, --null                  Use \\0 instead of \\n
+\t-m, --modname               Handle argument as module name instead of alias or filename
+\t-F, --field=FIELD           Print only provided FIELD
+\t-k, --set-version=VERSION   Use VERSION instead of `uname -r`
+\t-b, --basedir=DIR           Use DIR as filesystem root for /lib/modules
+\t-V, --version               Show version
+\t-h, --help                  Show this help
+";
+
+/// File name endings modinfo opens as files (when such a regular file exists).
+const MODULE_EXTENSIONS: &[&str] = &[".ko", ".ko.gz", ".ko.xz", ".ko.zst"];
+
+/// What to print and how, from the command line.
+struct Settings {
+    field: Option<String>,
+    sep: u8,
+}
 
 /// Runs modinfo with `args` (argv[0] included); returns the exit status.
-pub fn main(_args: Vec<OsString>) -> i32 {
-    crate::EXIT_FAILURE
+pub fn main(args: Vec<OsString>) -> i32 {
+    let argv0 = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| PROG.to_string());
+    let parsed = match getopt::parse(&argv0, OPTIONS, args.get(1..).unwrap_or_default(), false) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}", e.0);
+            return EXIT_FAILURE;
+        }
+    };
+    let mut settings = Settings {
+        field: None,
+        sep: b'\n',
+    };
+    let (mut modname_only, mut kver, mut basedir) = (false, None, None);
+    for opt in &parsed.opts {
+        let value = opt.value.as_ref().map(|v| v.to_string_lossy().into_owned());
+        match opt.id {
+            "author" | "description" | "license" | "filename" => {
+                settings.field = Some(opt.id.to_string())
+            }
+            "parameters" => settings.field = Some("parm".to_string()),
+            "field" => settings.field = value,
+            "null" => settings.sep = b'\0',
+            "modname" => modname_only = true,
+            "set-version" => kver = value,
+            "basedir" => basedir = value,
+            "version" => {
+                print!("{}", version::version_text());
+                return EXIT_SUCCESS;
+            }
+            "help" => {
+                print!("{HELP}");
+                return EXIT_SUCCESS;
+            }
+            _ => {}
+        }
+    }
+    if parsed.operands.is_empty() {
+        log::error(PROG, "missing module or filename.");
+        return EXIT_FAILURE;
+    }
+    let ctx = match Context::new(basedir.as_deref(), kver.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            log::error(PROG, &e.to_string());
+            return EXIT_FAILURE;
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut status = EXIT_SUCCESS;
+    for operand in &parsed.operands {
+        let name = operand.to_string_lossy();
+        if show_operand(&ctx, &name, modname_only, &settings, &mut out).is_err() {
+            status = EXIT_FAILURE;
+        }
+    }
+    if out.flush().is_err() {
+        status = EXIT_FAILURE;
+    }
+    status
+}
+
+/// A failure already reported on stderr.
+struct Reported;
+
+/// Resolves one command-line argument and prints every module it names.
+fn show_operand(
+    ctx: &Context,
+    name: &str,
+    modname_only: bool,
+    settings: &Settings,
+    out: &mut impl Write,
+) -> Result<(), Reported> {
+    if modname_only {
+        return match ctx.lookup_name(name) {
+            Ok(Some(module)) => show_module(ctx, &module, settings, out),
+            Ok(None) => report(out, &format!("Module name {name} not found.")),
+            Err(e) => report(out, &e.to_string()),
+        };
+    }
+    if is_module_file(name) {
+        let path = make_absolute(Path::new(name));
+        return show_file(&path, settings, out);
+    }
+    match ctx.lookup_indexes(name) {
+        Ok(Lookup::InvalidAlias) => report(out, &format!("Module alias {name} not found.")),
+        Ok(Lookup::Found(modules)) if modules.is_empty() => {
+            report(out, &format!("Module {name} not found."))
+        }
+        Ok(Lookup::Found(modules)) => {
+            let mut result = Ok(());
+            for module in &modules {
+                if show_module(ctx, module, settings, out).is_err() {
+                    result = Err(Reported);
+                }
+            }
+            result
+        }
+        Err(e) => report(out, &e.to_string()),
+    }
+}
+
+/// Does `name` end in a module file extension and name an existing regular file?
+fn is_module_file(name: &str) -> bool {
+    MODULE_EXTENSIONS.iter().any(|ext| name.ends_with(ext))
+        && std::fs::metadata(name).is_ok_and(|m| m.is_file())
+}
+
+/// Flushes what was printed so far, then prints an error (keeps stdout/stderr interleaving sane).
+fn report(out: &mut impl Write, msg: &str) -> Result<(), Reported> {
+    let _ = out.flush();
+    log::error(PROG, msg);
+    Err(Reported)
+}
+
+/// Prints a module found through the indexes.
+fn show_module(
+    ctx: &Context,
+    module: &ModuleRef,
+    settings: &Settings,
+    out: &mut impl Write,
+) -> Result<(), Reported> {
+    if let Some(dep) = &module.dep {
+        return show_file(&ctx.module_path(&dep.path), settings, out);
+    }
+    if module.builtin {
+        return show_builtin(ctx, &module.name, settings, out);
+    }
+    // Known by an alias index only: there is no file to read.
+    report(
+        out,
+        &format!(
+            "could not get modinfo from '{}': No such file or directory",
+            module.name
+        ),
+    )
+}
+
+/// Prints a built-in module from `modules.builtin.modinfo`.
+fn show_builtin(
+    ctx: &Context,
+    name: &str,
+    settings: &Settings,
+    out: &mut impl Write,
+) -> Result<(), Reported> {
+    let info = match ctx.builtin_info(name) {
+        Ok(info) => info,
+        Err(e) => return report(out, &e.to_string()),
+    };
+    let mut printer = Printer::new(settings, out);
+    match settings.field.as_deref() {
+        None => {
+            printer.padded("name", name.as_bytes());
+            printer.padded("filename", b"(builtin)");
+        }
+        Some("name") => printer.bare(name.as_bytes()),
+        Some("filename") => printer.bare(b"(builtin)"),
+        Some(_) => {}
+    }
+    let entries: Vec<(&[u8], &[u8])> = info
+        .iter()
+        .map(|i| (i.key.as_slice(), i.value.as_slice()))
+        .collect();
+    printer.entries(&entries, None);
+    printer.finish()
+}
+
+/// Prints a module file.
+fn show_file(path: &Path, settings: &Settings, out: &mut impl Write) -> Result<(), Reported> {
+    let mut printer = Printer::new(settings, out);
+    match settings.field.as_deref() {
+        None => printer.padded("filename", path.as_os_str().as_encoded_bytes()),
+        Some("filename") => {
+            printer.bare(path.as_os_str().as_encoded_bytes());
+            return printer.finish();
+        }
+        Some(_) => {}
+    }
+    let file = match ModuleFile::open(path) {
+        Ok(f) => f,
+        Err(e) => return modinfo_failed(printer, path, &e),
+    };
+    let elf = match file.elf() {
+        Ok(elf) => elf,
+        Err(e) => return modinfo_failed(printer, path, &e),
+    };
+    let entries = match elf.modinfo() {
+        Ok(entries) => entries,
+        Err(e) => return modinfo_failed(printer, path, &e),
+    };
+    let pairs: Vec<(&[u8], &[u8])> = entries.iter().map(|e| (e.key, e.value)).collect();
+    let signature = file.signature();
+    printer.entries(&pairs, signature.as_ref());
+    printer.finish()
+}
+
+/// Reports kmod's `could not get modinfo from '<name>': <strerror>` plus what exactly is wrong.
+fn modinfo_failed<W: Write>(
+    printer: Printer<'_, W>,
+    path: &Path,
+    e: &modfile::Error,
+) -> Result<(), Reported> {
+    let out = printer.into_inner();
+    let name = path
+        .file_name()
+        .map(|n| modname_of(&n.to_string_lossy()))
+        .unwrap_or_default();
+    report(
+        out,
+        &format!(
+            "could not get modinfo from '{name}': {} ({e})",
+            strerror(e.errno_like())
+        ),
+    )
+}
+
+/// kmod's `path_to_modname` without normalisation of the characters: the basename up to the
+/// first dot (`-` is kept, as in kmod's message).
+fn modname_of(file_name: &str) -> String {
+    file_name.split('.').next().unwrap_or(file_name).to_string()
+}
+
+/// The C library's message for `errno`.
+pub fn strerror(errno: i32) -> String {
+    io::Error::from_raw_os_error(errno)
+        .to_string()
+        .split(" (os error")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Formats one module's records into the output in kmod's layout.
+struct Printer<'o, W: Write> {
+    settings: &'o Settings,
+    out: &'o mut W,
+}
+
+impl<'o, W: Write> Printer<'o, W> {
+    fn new(settings: &'o Settings, out: &'o mut W) -> Self {
+        Printer { settings, out }
+    }
+
+    fn into_inner(self) -> &'o mut W {
+        self.out
+    }
+
+    fn finish(self) -> Result<(), Reported> {
+        Ok(())
+    }
+
+    /// `key:` padded to 16 columns, then the value and the separator (also used with `-0`).
+    fn padded(&mut self, key: &str, value: &[u8]) {
+        let pad = 15 - key.len().min(15);
+        let _ = write!(self.out, "{key}:{:pad$}", "");
+        let _ = self.out.write_all(value);
+        let _ = self.out.write_all(&[self.settings.sep]);
+    }
+
+    /// A `.modinfo`-style record: padded form, or `key=value` with `-0`.
+    fn record(&mut self, key: &[u8], value: &[u8]) {
+        if self.settings.sep == b'\n' {
+            let pad = 15 - key.len().min(15);
+            let _ = self.out.write_all(key);
+            let _ = write!(self.out, ":{:pad$}", "");
+        } else {
+            let _ = self.out.write_all(key);
+            let _ = self.out.write_all(b"=");
+        }
+        let _ = self.out.write_all(value);
+        let _ = self.out.write_all(&[self.settings.sep]);
+    }
+
+    /// A bare value (with `-F`).
+    fn bare(&mut self, value: &[u8]) {
+        let _ = self.out.write_all(value);
+        let _ = self.out.write_all(&[self.settings.sep]);
+    }
+
+    /// Prints `.modinfo` entries, the signature fields, then the merged `parm` lines.
+    fn entries(&mut self, entries: &[(&[u8], &[u8])], signature: Option<&Signature>) {
+        let field = self.settings.field.clone();
+        let mut params = Params::default();
+        for &(key, value) in entries {
+            if key == b"parm" || key == b"parmtype" {
+                if matches!(field.as_deref(), None | Some("parm")) {
+                    if let Err(bad) = params.add(key == b"parmtype", value) {
+                        let _ = self.out.flush();
+                        log::error(
+                            PROG,
+                            &format!(
+                                "Found invalid \"{}={}\": missing ':'",
+                                String::from_utf8_lossy(key),
+                                String::from_utf8_lossy(bad)
+                            ),
+                        );
+                    }
+                }
+                continue;
+            }
+            match field.as_deref() {
+                None => self.record(key, value),
+                Some(f) if f.as_bytes() == key => self.bare(value),
+                Some(_) => {}
+            }
+        }
+        if let Some(sig) = signature {
+            for (key, value) in signature_fields(sig) {
+                match field.as_deref() {
+                    None => self.record(key.as_bytes(), value.as_bytes()),
+                    Some(f) if f == key => self.bare(value.as_bytes()),
+                    Some(_) => {}
+                }
+            }
+        }
+        match field.as_deref() {
+            None => {
+                for line in params.lines(false) {
+                    self.padded("parm", &line);
+                }
+            }
+            Some("parm") => {
+                for line in params.lines(true) {
+                    self.bare(&line);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// `parm`/`parmtype` entries merged per parameter name, in order of first appearance.
+#[derive(Default)]
+struct Params<'a> {
+    list: Vec<Param<'a>>,
+}
+
+struct Param<'a> {
+    name: &'a [u8],
+    description: Option<&'a [u8]>,
+    kind: Option<&'a [u8]>,
+}
+
+impl<'a> Params<'a> {
+    /// Adds a `parm` (description) or `parmtype` value `name:text`; returns the value when it
+    /// has no `:`.
+    fn add(&mut self, is_type: bool, value: &'a [u8]) -> Result<(), &'a [u8]> {
+        let colon = value.iter().position(|&b| b == b':').ok_or(value)?;
+        let (name, text) = (&value[..colon], &value[colon + 1..]);
+        let index = match self.list.iter().position(|p| p.name == name) {
+            Some(i) => i,
+            None => {
+                self.list.push(Param {
+                    name,
+                    description: None,
+                    kind: None,
+                });
+                self.list.len() - 1
+            }
+        };
+        let param = &mut self.list[index];
+        if is_type {
+            param.kind = Some(text);
+        } else {
+            param.description = Some(text);
+        }
+        Ok(())
+    }
+
+    /// The merged lines, most recently first-seen parameter first. `field_only` selects the `-F parm`
+    /// spelling of a parameter that has only a type (`name: (type)` instead of `name:type`).
+    fn lines(&self, field_only: bool) -> Vec<Vec<u8>> {
+        self.list
+            .iter()
+            .rev()
+            .map(|p| {
+                let mut line = p.name.to_vec();
+                line.push(b':');
+                match (p.description, p.kind) {
+                    (Some(d), Some(t)) => {
+                        line.extend_from_slice(d);
+                        line.extend_from_slice(b" (");
+                        line.extend_from_slice(t);
+                        line.push(b')');
+                    }
+                    (Some(d), None) => line.extend_from_slice(d),
+                    (None, Some(t)) if field_only => {
+                        line.extend_from_slice(b" (");
+                        line.extend_from_slice(t);
+                        line.push(b')');
+                    }
+                    (None, Some(t)) => line.extend_from_slice(t),
+                    (None, None) => {}
+                }
+                line
+            })
+            .collect()
+    }
+}
+
+/// The signature keys modinfo appends, in kmod's order.
+fn signature_fields(sig: &Signature) -> [(&'static str, String); 5] {
+    [
+        ("sig_id", sig.id_type.to_string()),
+        ("signer", String::from_utf8_lossy(&sig.signer).into_owned()),
+        ("sig_key", hex_bytes(&sig.key_id)),
+        ("sig_hashalgo", sig.hash_algo.clone()),
+        ("signature", hex_bytes(&sig.signature)),
+    ]
+}
+
+/// Upper-case hex bytes joined by `:`, wrapped after every 20 bytes with `\n\t\t`.
+fn hex_bytes(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3 + bytes.len() / 20 * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+            if i % 20 == 0 {
+                s.push_str("\n\t\t");
+            }
+        }
+        s.push_str(&format!("{b:02X}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_wraps_every_twenty_bytes() {
+        let bytes: Vec<u8> = (0..41).collect();
+        let s = hex_bytes(&bytes);
+        let lines: Vec<&str> = s.split('\n').collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].ends_with("13:"));
+        assert!(lines[1].starts_with("\t\t14:"));
+        assert_eq!(lines[2], "\t\t28");
+        assert_eq!(hex_bytes(&[0xab]), "AB");
+        assert_eq!(hex_bytes(&[]), "");
+    }
+
+    #[test]
+    fn params_merge_in_reverse_first_appearance() {
+        let mut p = Params::default();
+        p.add(true, b"debug:int").unwrap();
+        p.add(false, b"debug:Debug level").unwrap();
+        p.add(false, b"only:desc: with colon").unwrap();
+        p.add(true, b"typed:uint").unwrap();
+        assert_eq!(p.add(false, b"broken"), Err(&b"broken"[..]));
+        let lines: Vec<String> = p
+            .lines(false)
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "typed:uint",
+                "only:desc: with colon",
+                "debug:Debug level (int)"
+            ]
+        );
+        let field: Vec<String> = p
+            .lines(true)
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect();
+        assert_eq!(field[0], "typed: (uint)");
+    }
+
+    #[test]
+    fn module_names_from_files() {
+        assert_eq!(modname_of("snd-hda.ko.xz"), "snd-hda");
+        assert_eq!(strerror(8), "Exec format error");
+    }
 }
