@@ -1,0 +1,205 @@
+//! The error type of this crate: every failure names the file and the problem.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::compression::Compression;
+
+/// `EINVAL` ("Invalid argument"): malformed tables, too-short files, corrupt compressed data.
+const EINVAL: i32 = 22;
+/// `ENOEXEC` ("Exec format error"): not an ELF file, or a compressed stream that ends early.
+const ENOEXEC: i32 = 8;
+/// `ENOENT` ("No such file or directory"): a required section is missing.
+const ENOENT: i32 = 2;
+/// `EIO`: an I/O error without an OS error number.
+const EIO: i32 = 5;
+/// `EFBIG` ("File too large"): a decompression limit was hit.
+const EFBIG: i32 = 27;
+
+/// Everything that can go wrong while reading a module file.
+///
+/// The `Display` form is `<path>: <problem>`; [`Error::errno_like`] gives the errno kmod reports
+/// for the same class of failure (its tools print `strerror` of it).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be opened, inspected, mapped or read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The file is too short to tell its format (kmod reads a 6-byte magic first).
+    #[error("{}: file too short ({len} bytes)", path.display())]
+    TooShort {
+        /// The file concerned.
+        path: PathBuf,
+        /// Its length in bytes.
+        len: usize,
+    },
+
+    /// The (decompressed) image does not start with the ELF magic.
+    #[error("{}: not an ELF file", path.display())]
+    NotElf {
+        /// The file concerned.
+        path: PathBuf,
+    },
+
+    /// The ELF header or section header table is malformed.
+    #[error("{}: {problem}", path.display())]
+    InvalidElf {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong, e.g. "truncated section header table".
+        problem: String,
+    },
+
+    /// The contents of one section are malformed.
+    #[error("{}: section {section}: {problem}", path.display())]
+    InvalidSection {
+        /// The file concerned.
+        path: PathBuf,
+        /// The section name, e.g. `__versions`.
+        section: String,
+        /// What is wrong, e.g. "size 65 is not a multiple of 64".
+        problem: String,
+    },
+
+    /// A section needed for the request does not exist (or lies outside the file).
+    #[error("{}: no {section} section", path.display())]
+    MissingSection {
+        /// The file concerned.
+        path: PathBuf,
+        /// The section name.
+        section: String,
+    },
+
+    /// Compressed data could not be decompressed (corrupt or truncated).
+    #[error("{}: {compression}: {problem}", path.display())]
+    Decompress {
+        /// The file concerned.
+        path: PathBuf,
+        /// The compression format detected from the magic bytes.
+        compression: Compression,
+        /// What the decoder reported, e.g. "corrupt data" or "unexpected end of input".
+        problem: String,
+        /// Whether the input ended before the compressed stream did.
+        truncated: bool,
+    },
+
+    /// Decompression stopped because the output grew past a limit (a decompression bomb).
+    #[error("{}: {compression}: decompressed size exceeds limit ({limit} bytes)", path.display())]
+    LimitExceeded {
+        /// The file concerned.
+        path: PathBuf,
+        /// The compression format.
+        compression: Compression,
+        /// The limit, in bytes, that applied to this file.
+        limit: u64,
+    },
+}
+
+impl Error {
+    /// The errno kmod reports for this class of failure, as a positive number.
+    ///
+    /// * I/O: the OS error (`ENOENT`, `EACCES`, `EISDIR`, ...), `EIO` if there is none;
+    /// * bad ELF magic: `ENOEXEC`; malformed headers, tables or sections, short files: `EINVAL`;
+    /// * a missing section: `ENOENT`;
+    /// * xz/gzip/corrupt zstd data: `EINVAL`; a zstd stream cut short: `ENOEXEC` (kmod 30 reports
+    ///   "Exec format error" there); a decompression limit: `EFBIG`.
+    pub fn errno_like(&self) -> i32 {
+        match self {
+            Error::Io { source, .. } => source.raw_os_error().unwrap_or(EIO),
+            Error::TooShort { .. } | Error::InvalidElf { .. } | Error::InvalidSection { .. } => {
+                EINVAL
+            }
+            Error::NotElf { .. } => ENOEXEC,
+            Error::MissingSection { .. } => ENOENT,
+            Error::Decompress {
+                compression: Compression::Zstd,
+                truncated: true,
+                ..
+            } => ENOEXEC,
+            Error::Decompress { .. } => EINVAL,
+            Error::LimitExceeded { .. } => EFBIG,
+        }
+    }
+
+    /// The file this error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Error::Io { path, .. }
+            | Error::TooShort { path, .. }
+            | Error::NotElf { path }
+            | Error::InvalidElf { path, .. }
+            | Error::InvalidSection { path, .. }
+            | Error::MissingSection { path, .. }
+            | Error::Decompress { path, .. }
+            | Error::LimitExceeded { path, .. } => path,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PathBuf {
+        PathBuf::from("/m/x.ko")
+    }
+
+    #[test]
+    fn display_names_file_and_problem() {
+        let e = Error::InvalidElf {
+            path: p(),
+            problem: "truncated section header table".into(),
+        };
+        assert_eq!(e.to_string(), "/m/x.ko: truncated section header table");
+        let e = Error::NotElf { path: p() };
+        assert_eq!(e.to_string(), "/m/x.ko: not an ELF file");
+        let e = Error::LimitExceeded {
+            path: p(),
+            compression: Compression::Xz,
+            limit: 10,
+        };
+        assert_eq!(
+            e.to_string(),
+            "/m/x.ko: xz: decompressed size exceeds limit (10 bytes)"
+        );
+        assert_eq!(e.path(), std::path::Path::new("/m/x.ko"));
+    }
+
+    #[test]
+    fn errno_classes() {
+        let io = Error::Io {
+            path: p(),
+            source: io::Error::from_raw_os_error(13),
+        };
+        assert_eq!(io.errno_like(), 13);
+        let io = Error::Io {
+            path: p(),
+            source: io::Error::other("x"),
+        };
+        assert_eq!(io.errno_like(), EIO);
+        assert_eq!(Error::NotElf { path: p() }.errno_like(), ENOEXEC);
+        assert_eq!(Error::TooShort { path: p(), len: 3 }.errno_like(), EINVAL);
+        let missing = Error::MissingSection {
+            path: p(),
+            section: ".modinfo".into(),
+        };
+        assert_eq!(missing.errno_like(), ENOENT);
+        assert_eq!(missing.to_string(), "/m/x.ko: no .modinfo section");
+        let dec = |compression, truncated| Error::Decompress {
+            path: p(),
+            compression,
+            problem: "x".into(),
+            truncated,
+        };
+        assert_eq!(dec(Compression::Zstd, true).errno_like(), ENOEXEC);
+        assert_eq!(dec(Compression::Zstd, false).errno_like(), EINVAL);
+        assert_eq!(dec(Compression::Xz, true).errno_like(), EINVAL);
+    }
+}
