@@ -19,6 +19,8 @@ pub mod error;
 pub mod file;
 pub mod modinfo;
 mod pkcs7;
+#[cfg(test)]
+mod robustness_tests;
 pub mod signature;
 pub mod symbols;
 #[cfg(test)]
