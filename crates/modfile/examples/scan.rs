@@ -5,6 +5,7 @@
 //! cargo run --release -p modfile --example scan -- [--print] <dir-or-file>...
 //! ```
 //! Directories are searched recursively for `*.ko`, `*.ko.gz`, `*.ko.xz`, `*.ko.zst`.
+//! With `--depmod`, also reads exported and dependency symbols (depmod's per-module work).
 //! With `--print`, writes a `modinfo`-style listing (filename, keys, signature, merged `parm`
 //! lines) to stdout, for a quick diff against `modinfo <files>`.
 
@@ -147,10 +148,13 @@ fn print_module(out: &mut impl Write, path: &Path, m: &ModuleFile) -> io::Result
 
 fn main() -> io::Result<()> {
     let mut print = false;
+    let mut depmod = false;
     let mut files = Vec::new();
     for arg in std::env::args_os().skip(1) {
         if arg == "--print" {
             print = true;
+        } else if arg == "--depmod" {
+            depmod = true;
         } else {
             collect(Path::new(&arg), &mut files)?;
         }
@@ -158,7 +162,7 @@ fn main() -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let start = Instant::now();
-    let (mut keys, mut signed, mut failed) = (0usize, 0usize, 0usize);
+    let (mut keys, mut signed, mut failed, mut symbols) = (0usize, 0usize, 0usize, 0usize);
     for path in &files {
         match ModuleFile::open(path) {
             Ok(m) => {
@@ -169,7 +173,16 @@ fn main() -> io::Result<()> {
                         eprintln!("scan: {e}");
                     }
                 }
-                signed += usize::from(m.signature().is_some());
+                if depmod {
+                    match m.elf().and_then(|elf| {
+                        Ok(elf.exported_symbols()?.len() + elf.dependency_symbols()?.len())
+                    }) {
+                        Ok(n) => symbols += n,
+                        Err(e) => eprintln!("scan: {e}"),
+                    }
+                } else {
+                    signed += usize::from(m.signature().is_some());
+                }
                 if print {
                     print_module(&mut out, path, &m)?;
                 }
@@ -183,7 +196,7 @@ fn main() -> io::Result<()> {
     out.flush()?;
     let elapsed = start.elapsed();
     eprintln!(
-        "scan: {} files, {keys} modinfo entries, {signed} signed, {failed} failed in {:.3} s",
+        "scan: {} files, {keys} modinfo entries, {signed} signed, {symbols} symbols, {failed} failed in {:.3} s",
         files.len(),
         elapsed.as_secs_f64()
     );
