@@ -229,29 +229,46 @@ impl<'a> ModuleElf<'a> {
         self.find_section(name).is_some()
     }
 
-    /// The contents of section `name`, or [`Error::MissingSection`] (errno `ENOENT`).
+    /// The contents of section `name`, or an error with errno `ENOENT` (as kmod):
+    /// [`Error::MissingSection`] if there is no such section, [`Error::SectionOutsideFile`] if
+    /// its data does not lie inside the file.
     pub fn require_section(&self, name: &str) -> Result<&'a [u8], Error> {
-        self.section(name).ok_or_else(|| Error::MissingSection {
-            path: self.path.to_path_buf(),
-            section: name.to_string(),
+        if let Some(data) = self.section(name) {
+            return Ok(data);
+        }
+        let path = self.path.to_path_buf();
+        let section = name.to_string();
+        Err(match self.named(name).next() {
+            Some((_, sh)) => Error::SectionOutsideFile {
+                path,
+                section,
+                offset: sh.offset,
+                size: sh.size,
+            },
+            None => Error::MissingSection { path, section },
         })
     }
 
-    /// Index and contents of the first section called `name` with data inside the file.
-    pub(crate) fn find_section(&self, name: &str) -> Option<(usize, &'a [u8])> {
-        let wanted = name.as_bytes();
+    /// The section headers (with their index) whose name is `name`.
+    fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = (usize, SectionHeader)> + 's {
         self.sections
             .iter()
             .enumerate()
             .skip(1)
-            .find_map(|(i, sh)| {
-                let off = usize::try_from(sh.name).ok()?;
-                let here = c_str(self.shstrtab.get(off..)?)?;
-                if here != wanted {
-                    return None;
-                }
-                Some((i, self.bytes.slice(sh.offset, sh.size)?))
+            .filter(move |(_, sh)| {
+                usize::try_from(sh.name)
+                    .ok()
+                    .and_then(|off| self.shstrtab.get(off..))
+                    .and_then(c_str)
+                    == Some(name.as_bytes())
             })
+            .map(|(i, sh)| (i, *sh))
+    }
+
+    /// Index and contents of the first section called `name` with data inside the file.
+    pub(crate) fn find_section(&self, name: &str) -> Option<(usize, &'a [u8])> {
+        self.named(name)
+            .find_map(|(i, sh)| Some((i, self.bytes.slice(sh.offset, sh.size)?)))
     }
 
     /// The file offset and contents of section `index`, if it exists and lies inside the file.
@@ -415,6 +432,16 @@ mod tests {
         assert!(elf.section_by_index(99).is_none());
         let err = elf.require_section("__versions").unwrap_err();
         assert_eq!(err.to_string(), "/m/t.ko: no __versions section");
+        assert_eq!(err.errno_like(), 2);
+        // With only the out-of-bounds copy left, the error says where it points.
+        let sh2 = b.section_header_offset(&img, 2);
+        img[sh2 + 16..sh2 + 20].copy_from_slice(&0x7fff_0000u32.to_be_bytes());
+        let elf = ModuleElf::parse(p(), &img).unwrap();
+        let err = elf.require_section(".modinfo").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/m/t.ko: section .modinfo (offset 2147418112, size 4) lies outside the file"
+        );
         assert_eq!(err.errno_like(), 2);
     }
 

@@ -77,6 +77,19 @@ pub enum Error {
         section: String,
     },
 
+    /// A section needed for the request points outside the file (kmod treats it as missing).
+    #[error("{}: section {section} (offset {offset}, size {size}) lies outside the file", path.display())]
+    SectionOutsideFile {
+        /// The file concerned.
+        path: PathBuf,
+        /// The section name.
+        section: String,
+        /// `sh_offset` of the section.
+        offset: u64,
+        /// `sh_size` of the section.
+        size: u64,
+    },
+
     /// Compressed data could not be decompressed (corrupt or truncated).
     #[error("{}: {compression}: {problem}", path.display())]
     Decompress {
@@ -107,7 +120,7 @@ impl Error {
     ///
     /// * I/O: the OS error (`ENOENT`, `EACCES`, `EISDIR`, ...), `EIO` if there is none;
     /// * bad ELF magic: `ENOEXEC`; malformed headers, tables or sections, short files: `EINVAL`;
-    /// * a missing section: `ENOENT`;
+    /// * a missing section, or one pointing outside the file: `ENOENT`;
     /// * xz/gzip/corrupt zstd data: `EINVAL`; a zstd stream cut short: `ENOEXEC` (kmod 30 reports
     ///   "Exec format error" there); a decompression limit: `EFBIG`.
     pub fn errno_like(&self) -> i32 {
@@ -117,7 +130,7 @@ impl Error {
                 EINVAL
             }
             Error::NotElf { .. } => ENOEXEC,
-            Error::MissingSection { .. } => ENOENT,
+            Error::MissingSection { .. } | Error::SectionOutsideFile { .. } => ENOENT,
             Error::Decompress {
                 compression: Compression::Zstd,
                 truncated: true,
@@ -137,6 +150,7 @@ impl Error {
             | Error::InvalidElf { path, .. }
             | Error::InvalidSection { path, .. }
             | Error::MissingSection { path, .. }
+            | Error::SectionOutsideFile { path, .. }
             | Error::Decompress { path, .. }
             | Error::LimitExceeded { path, .. } => path,
         }
