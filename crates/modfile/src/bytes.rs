@@ -13,6 +13,16 @@ impl<'a> EndianBytes<'a> {
         EndianBytes { data, little }
     }
 
+    /// Length of the data in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether multi-byte values are read little-endian.
+    pub(crate) fn is_little(&self) -> bool {
+        self.little
+    }
+
     /// `len` bytes starting at `offset`, if they all lie inside the data.
     pub(crate) fn slice(&self, offset: u64, len: u64) -> Option<&'a [u8]> {
         let start = usize::try_from(offset).ok()?;
@@ -93,6 +103,7 @@ mod tests {
         assert_eq!(be.u64(0), Some(0x0102_0304_0506_0708));
         assert_eq!(be.word(4, false), Some(0x0506_0708));
         assert_eq!(le.u8(7), Some(8));
+        assert_eq!((le.len(), le.is_little(), be.is_little()), (8, true, false));
     }
 
     #[test]

@@ -98,25 +98,10 @@ impl<'a> ModuleElf<'a> {
             path: path.to_path_buf(),
             problem,
         };
-        if !data.starts_with(ELFMAG) {
-            return Err(Error::NotElf {
-                path: path.to_path_buf(),
-            });
-        }
-        let (class, layout) = match data.get(EI_CLASS).copied() {
-            Some(ELFCLASS32) => (ElfClass::Elf32, &LAYOUT32),
-            Some(ELFCLASS64) => (ElfClass::Elf64, &LAYOUT64),
-            other => return Err(invalid(format!("invalid ELF class {}", show(other)))),
-        };
-        let little = match data.get(EI_DATA).copied() {
-            Some(ELFDATA2LSB) => true,
-            Some(ELFDATA2MSB) => false,
-            other => {
-                return Err(invalid(format!(
-                    "invalid ELF data encoding {}",
-                    show(other)
-                )))
-            }
+        let (class, little) = identify(path, data)?;
+        let (layout, wide) = match class {
+            ElfClass::Elf32 => (&LAYOUT32, false),
+            ElfClass::Elf64 => (&LAYOUT64, true),
         };
         let bytes = EndianBytes::new(data, little);
         if (data.len() as u64) < layout.ehdr_size {
@@ -126,52 +111,12 @@ impl<'a> ModuleElf<'a> {
                 layout.ehdr_size
             )));
         }
-        let wide = class == ElfClass::Elf64;
-        let header_field = |at: u64| {
-            bytes
-                .u16(at)
-                .ok_or_else(|| invalid("truncated ELF header".into()))
-        };
-        let e_type = header_field(E_TYPE_AT)?;
-        let machine = header_field(E_MACHINE_AT)?;
-        let shentsize = header_field(layout.shentsize_at)?;
-        let shnum = header_field(layout.shnum_at)?;
-        let shstrndx = header_field(layout.shstrndx_at)?;
-        let shoff = bytes
-            .word(layout.shoff, wide)
-            .ok_or_else(|| invalid("truncated ELF header".into()))?;
-        if shentsize != layout.shentsize {
-            return Err(invalid(format!(
-                "unexpected section header size {shentsize} (expected {})",
-                layout.shentsize
-            )));
-        }
-        let table_len = u64::from(shnum) * u64::from(shentsize);
-        let table = bytes.slice(shoff, table_len).ok_or_else(|| {
-            invalid(format!(
-                "truncated section header table ({shnum} entries at offset {shoff}, file size {})",
-                data.len()
-            ))
-        })?;
-        let table = EndianBytes::new(table, little);
-        let sections: Vec<SectionHeader> = (0..u64::from(shnum))
-            .filter_map(|i| read_section_header(&table, layout, wide, i * u64::from(shentsize)))
-            .collect();
-        if shstrndx == 0 || usize::from(shstrndx) >= sections.len() {
-            return Err(invalid(format!(
-                "section name table index {shstrndx} out of range ({shnum} sections)"
-            )));
-        }
-        let names_hdr = sections
-            .get(usize::from(shstrndx))
-            .copied()
-            .ok_or_else(|| invalid("section name table index out of range".into()))?;
-        let shstrtab = bytes
-            .slice(names_hdr.offset, names_hdr.size)
-            .ok_or_else(|| invalid("section name table lies outside the file".into()))?;
-        if shstrtab.last() != Some(&0) {
-            return Err(invalid("section name table is not NUL-terminated".into()));
-        }
+        let truncated = || invalid("truncated ELF header".into());
+        let e_type = bytes.u16(E_TYPE_AT).ok_or_else(truncated)?;
+        let machine = bytes.u16(E_MACHINE_AT).ok_or_else(truncated)?;
+        let shstrndx = bytes.u16(layout.shstrndx_at).ok_or_else(truncated)?;
+        let sections = section_table(&bytes, layout, wide).map_err(invalid)?;
+        let shstrtab = name_table(&bytes, &sections, shstrndx).map_err(invalid)?;
         Ok(ModuleElf {
             path,
             bytes,
@@ -290,6 +235,90 @@ impl<'a> ModuleElf<'a> {
             problem,
         }
     }
+}
+
+/// Class and byte order from `e_ident`, or [`Error::NotElf`] / [`Error::InvalidElf`].
+fn identify(path: &Path, data: &[u8]) -> Result<(ElfClass, bool), Error> {
+    if !data.starts_with(ELFMAG) {
+        return Err(Error::NotElf {
+            path: path.to_path_buf(),
+        });
+    }
+    let invalid = |problem: String| Error::InvalidElf {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let class = match data.get(EI_CLASS).copied() {
+        Some(ELFCLASS32) => ElfClass::Elf32,
+        Some(ELFCLASS64) => ElfClass::Elf64,
+        other => return Err(invalid(format!("invalid ELF class {}", show(other)))),
+    };
+    let little = match data.get(EI_DATA).copied() {
+        Some(ELFDATA2LSB) => true,
+        Some(ELFDATA2MSB) => false,
+        other => {
+            return Err(invalid(format!(
+                "invalid ELF data encoding {}",
+                show(other)
+            )))
+        }
+    };
+    Ok((class, little))
+}
+
+/// Reads the section header table after checking its entry size and bounds.
+fn section_table(
+    bytes: &EndianBytes<'_>,
+    layout: &Layout,
+    wide: bool,
+) -> Result<Vec<SectionHeader>, String> {
+    let truncated = || "truncated ELF header".to_string();
+    let shentsize = bytes.u16(layout.shentsize_at).ok_or_else(truncated)?;
+    let shnum = bytes.u16(layout.shnum_at).ok_or_else(truncated)?;
+    let shoff = bytes.word(layout.shoff, wide).ok_or_else(truncated)?;
+    if shentsize != layout.shentsize {
+        return Err(format!(
+            "unexpected section header size {shentsize} (expected {})",
+            layout.shentsize
+        ));
+    }
+    let entry = u64::from(shentsize);
+    let table = bytes
+        .slice(shoff, u64::from(shnum) * entry)
+        .ok_or_else(|| {
+            format!(
+                "truncated section header table ({shnum} entries at offset {shoff}, file size {})",
+                bytes.len()
+            )
+        })?;
+    let table = EndianBytes::new(table, bytes.is_little());
+    Ok((0..u64::from(shnum))
+        .filter_map(|i| read_section_header(&table, layout, wide, i * entry))
+        .collect())
+}
+
+/// The section name string table: index in range, data inside the file, NUL-terminated.
+fn name_table<'a>(
+    bytes: &EndianBytes<'a>,
+    sections: &[SectionHeader],
+    shstrndx: u16,
+) -> Result<&'a [u8], String> {
+    let header = match sections.get(usize::from(shstrndx)) {
+        Some(header) if shstrndx != 0 => header,
+        _ => {
+            return Err(format!(
+                "section name table index {shstrndx} out of range ({} sections)",
+                sections.len()
+            ))
+        }
+    };
+    let names = bytes
+        .slice(header.offset, header.size)
+        .ok_or_else(|| "section name table lies outside the file".to_string())?;
+    if names.last() != Some(&0) {
+        return Err("section name table is not NUL-terminated".into());
+    }
+    Ok(names)
 }
 
 /// Decodes the section header at `at` in the table (`None` cannot happen for an in-range table).
