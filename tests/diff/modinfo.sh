@@ -20,8 +20,9 @@ pass=0 fail=0
 # compare <label> <args...>: runs both tools, compares the three outputs.
 compare() {
     local label=$1; shift
-    "$ref" "$@" >"$work/ref.out" 2>"$work/ref.err"; local rrc=$?
-    "$ours" "$@" >"$work/our.out" 2>"$work/our.err"; local orc=$?
+    # Both run as argv[0] "modinfo": getopt's messages quote argv[0] as given.
+    (exec -a modinfo "$ref" "$@") >"$work/ref.out" 2>"$work/ref.err"; local rrc=$?
+    (exec -a modinfo "$ours" "$@") >"$work/our.out" 2>"$work/our.err"; local orc=$?
     if [ $rrc -eq $orc ] && cmp -s "$work/ref.out" "$work/our.out" && cmp -s "$work/ref.err" "$work/our.err"; then
         pass=$((pass + 1))
     else

@@ -6,9 +6,14 @@
 
 pub mod depmod;
 pub mod getopt;
+pub mod insmod;
 pub mod kmod_cmd;
 pub mod log;
+pub mod lsmod;
 pub mod modinfo;
+pub mod modprobe;
+pub mod rmmod;
+pub mod static_nodes;
 pub mod version;
 
 use std::ffi::OsString;
@@ -34,6 +39,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         })
         .unwrap_or_default();
     match prog.as_str() {
+        "insmod" => insmod::main(args),
+        "rmmod" => rmmod::main(args),
+        "lsmod" => lsmod::main(args),
+        "modprobe" => modprobe::main(args),
         "modinfo" => modinfo::main(args),
         "depmod" => depmod::main(args),
         "kmod" => kmod_cmd::main(args),

@@ -48,3 +48,24 @@ pub fn error(prog: &str, msg: &str) {
 pub fn warning(prog: &str, msg: &str) {
     log(prog, Priority::Warning, msg);
 }
+
+/// The C library's message for `errno` (`strerror`), e.g. 8 → `Exec format error`.
+pub fn strerror(errno: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strerror_texts() {
+        assert_eq!(strerror(8), "Exec format error");
+        assert_eq!(strerror(17), "File exists");
+        assert_eq!(strerror(129), "Key was rejected by service");
+    }
+}

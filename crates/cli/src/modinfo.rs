@@ -11,6 +11,7 @@ use std::path::Path;
 use kmod::context::make_absolute;
 use kmod::{Context, Lookup, ModuleRef};
 use modfile::{ModuleFile, Signature};
+use rayon::prelude::*;
 
 use crate::getopt::{self, OptSpec};
 use crate::{log, version, EXIT_FAILURE, EXIT_SUCCESS};
@@ -53,6 +54,9 @@ Options:
 
 /// File name endings modinfo opens as files (when such a regular file exists).
 const MODULE_EXTENSIONS: &[&str] = &[".ko", ".ko.gz", ".ko.xz", ".ko.zst"];
+
+/// From this many operands on, modules are read in parallel.
+const PARALLEL_THRESHOLD: usize = 8;
 
 /// What to print and how, from the command line.
 struct Settings {
@@ -112,12 +116,30 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    let render = |operand: &OsString| {
+        let mut sink = Sink::default();
+        let ok = show_operand(
+            &ctx,
+            &operand.to_string_lossy(),
+            modname_only,
+            &settings,
+            &mut sink,
+        );
+        (sink, ok.is_ok())
+    };
+    // Many operands (e.g. every module of a tree) are read and formatted in parallel; the output
+    // keeps command-line order. A few operands are not worth starting threads for.
+    let rendered: Vec<(Sink, bool)> = if parsed.operands.len() >= PARALLEL_THRESHOLD {
+        parsed.operands.par_iter().map(render).collect()
+    } else {
+        parsed.operands.iter().map(render).collect()
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut status = EXIT_SUCCESS;
-    for operand in &parsed.operands {
-        let name = operand.to_string_lossy();
-        if show_operand(&ctx, &name, modname_only, &settings, &mut out).is_err() {
+    for (sink, ok) in rendered {
+        sink.emit(&mut out);
+        if !ok {
             status = EXIT_FAILURE;
         }
     }
@@ -136,7 +158,7 @@ fn show_operand(
     name: &str,
     modname_only: bool,
     settings: &Settings,
-    out: &mut impl Write,
+    out: &mut Sink,
 ) -> Result<(), Reported> {
     if modname_only {
         return match ctx.lookup_name(name) {
@@ -173,11 +195,59 @@ fn is_module_file(name: &str) -> bool {
         && std::fs::metadata(name).is_ok_and(|m| m.is_file())
 }
 
-/// Flushes what was printed so far, then prints an error (keeps stdout/stderr interleaving sane).
-fn report(out: &mut impl Write, msg: &str) -> Result<(), Reported> {
-    let _ = out.flush();
-    log::error(PROG, msg);
+/// Records an error message after what was printed so far.
+fn report(out: &mut Sink, msg: &str) -> Result<(), Reported> {
+    out.error(msg.to_string());
     Err(Reported)
+}
+
+/// One operand's output: stdout bytes and error messages, in the order they were produced, so
+/// operands can be rendered in parallel and printed in command-line order.
+#[derive(Default)]
+pub struct Sink {
+    chunks: Vec<Chunk>,
+    buf: Vec<u8>,
+}
+
+enum Chunk {
+    Out(Vec<u8>),
+    Err(String),
+}
+
+impl Sink {
+    fn error(&mut self, msg: String) {
+        if !self.buf.is_empty() {
+            self.chunks.push(Chunk::Out(std::mem::take(&mut self.buf)));
+        }
+        self.chunks.push(Chunk::Err(msg));
+    }
+
+    /// Writes everything to `out` and stderr (flushing `out` before each error).
+    fn emit(self, out: &mut impl Write) {
+        for chunk in self.chunks {
+            match chunk {
+                Chunk::Out(bytes) => {
+                    let _ = out.write_all(&bytes);
+                }
+                Chunk::Err(msg) => {
+                    let _ = out.flush();
+                    log::error(PROG, &msg);
+                }
+            }
+        }
+        let _ = out.write_all(&self.buf);
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Prints a module found through the indexes.
@@ -185,7 +255,7 @@ fn show_module(
     ctx: &Context,
     module: &ModuleRef,
     settings: &Settings,
-    out: &mut impl Write,
+    out: &mut Sink,
 ) -> Result<(), Reported> {
     if let Some(dep) = &module.dep {
         return show_file(&ctx.module_path(&dep.path), settings, out);
@@ -208,7 +278,7 @@ fn show_builtin(
     ctx: &Context,
     name: &str,
     settings: &Settings,
-    out: &mut impl Write,
+    out: &mut Sink,
 ) -> Result<(), Reported> {
     let info = match ctx.builtin_info(name) {
         Ok(info) => info,
@@ -233,7 +303,7 @@ fn show_builtin(
 }
 
 /// Prints a module file.
-fn show_file(path: &Path, settings: &Settings, out: &mut impl Write) -> Result<(), Reported> {
+fn show_file(path: &Path, settings: &Settings, out: &mut Sink) -> Result<(), Reported> {
     let mut printer = Printer::new(settings, out);
     match settings.field.as_deref() {
         None => printer.padded("filename", path.as_os_str().as_encoded_bytes()),
@@ -262,11 +332,7 @@ fn show_file(path: &Path, settings: &Settings, out: &mut impl Write) -> Result<(
 }
 
 /// Reports kmod's `could not get modinfo from '<name>': <strerror>` plus what exactly is wrong.
-fn modinfo_failed<W: Write>(
-    printer: Printer<'_, W>,
-    path: &Path,
-    e: &modfile::Error,
-) -> Result<(), Reported> {
+fn modinfo_failed(printer: Printer<'_>, path: &Path, e: &modfile::Error) -> Result<(), Reported> {
     let out = printer.into_inner();
     let name = path
         .file_name()
@@ -276,7 +342,7 @@ fn modinfo_failed<W: Write>(
         out,
         &format!(
             "could not get modinfo from '{name}': {} ({e})",
-            strerror(e.errno_like())
+            log::strerror(e.errno_like())
         ),
     )
 }
@@ -287,28 +353,18 @@ fn modname_of(file_name: &str) -> String {
     file_name.split('.').next().unwrap_or(file_name).to_string()
 }
 
-/// The C library's message for `errno`.
-pub fn strerror(errno: i32) -> String {
-    io::Error::from_raw_os_error(errno)
-        .to_string()
-        .split(" (os error")
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// Formats one module's records into the output in kmod's layout.
-struct Printer<'o, W: Write> {
+struct Printer<'o> {
     settings: &'o Settings,
-    out: &'o mut W,
+    out: &'o mut Sink,
 }
 
-impl<'o, W: Write> Printer<'o, W> {
-    fn new(settings: &'o Settings, out: &'o mut W) -> Self {
+impl<'o> Printer<'o> {
+    fn new(settings: &'o Settings, out: &'o mut Sink) -> Self {
         Printer { settings, out }
     }
 
-    fn into_inner(self) -> &'o mut W {
+    fn into_inner(self) -> &'o mut Sink {
         self.out
     }
 
@@ -349,18 +405,16 @@ impl<'o, W: Write> Printer<'o, W> {
         let field = self.settings.field.clone();
         let mut params = Params::default();
         for &(key, value) in entries {
-            if key == b"parm" || key == b"parmtype" {
+            let is_param =
+                key == b"parm" || (key == b"parmtype" && field.as_deref() != Some("parmtype"));
+            if is_param {
                 if matches!(field.as_deref(), None | Some("parm")) {
                     if let Err(bad) = params.add(key == b"parmtype", value) {
-                        let _ = self.out.flush();
-                        log::error(
-                            PROG,
-                            &format!(
-                                "Found invalid \"{}={}\": missing ':'",
-                                String::from_utf8_lossy(key),
-                                String::from_utf8_lossy(bad)
-                            ),
-                        );
+                        self.out.error(format!(
+                            "Found invalid \"{}={}\": missing ':'",
+                            String::from_utf8_lossy(key),
+                            String::from_utf8_lossy(bad)
+                        ));
                     }
                 }
                 continue;
@@ -486,7 +540,9 @@ fn hex_bytes(bytes: &[u8]) -> String {
                 s.push_str("\n\t\t");
             }
         }
-        s.push_str(&format!("{b:02X}"));
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
     }
     s
 }
@@ -540,6 +596,5 @@ mod tests {
     #[test]
     fn module_names_from_files() {
         assert_eq!(modname_of("snd-hda.ko.xz"), "snd-hda");
-        assert_eq!(strerror(8), "Exec format error");
     }
 }

@@ -137,19 +137,21 @@ impl Context {
 }
 
 /// kmod's `path_make_absolute_cwd`: a relative path is prefixed with the current directory and a
-/// `/`, without any other normalisation.
+/// `/`, without any other normalisation. The working directory is read once per process (the
+/// tools never change it; `modinfo` of thousands of files would otherwise ask thousands of times).
 pub fn make_absolute(path: &Path) -> PathBuf {
+    static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
     if path.is_absolute() {
         return path.to_path_buf();
     }
-    match std::env::current_dir() {
-        Ok(cwd) => {
-            let mut s = cwd.into_os_string();
+    match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) => {
+            let mut s = cwd.clone().into_os_string();
             s.push("/");
             s.push(path.as_os_str());
             PathBuf::from(s)
         }
-        Err(_) => path.to_path_buf(),
+        None => path.to_path_buf(),
     }
 }
 

@@ -6,7 +6,9 @@ pub mod builtin_modinfo;
 pub mod context;
 pub mod depmod;
 mod error;
+pub mod kernel;
 pub mod lookup;
+pub mod probe;
 
 pub use context::{Context, IndexKind};
 pub use error::{libc_errno, Error};

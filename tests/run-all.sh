@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the unit and integration tests of every crate, then the
+# differential tests against kmod on the real Debian module tree (downloaded and cached on first use).
+# Ends with one line "total: N passed, M failed" summing all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+step() { # <label> <command...>: runs a step, keeps its output for the totals
+    echo "== $1"; shift
+    "$@" 2>&1 | tee -a "$log"
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || { echo "== FAILED (exit $rc)"; status=1; }
+}
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets -q -- -D warnings
+step "cargo build --release" cargo build --release -q
+step "cargo test" cargo test --workspace -q
+export KMOD_RS_BIN="$PWD/target/release"
+for t in tests/diff/*.sh; do
+    case "$t" in */setup-tree.sh) continue ;; esac
+    step "$t" "$t"
+done
+# cargo prints "N passed; M failed", the differential scripts "N passed, M failed".
+passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "total: $passed passed, $failed failed"
+exit $status
