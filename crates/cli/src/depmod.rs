@@ -1,7 +1,277 @@
-//! `depmod`: (being written).
+//! `depmod`: generate `modules.dep` and the other module indexes (tools.md §6). Options are read
+//! in [`args`]; the work is done by [`kmod::depmod::run`]; this module turns its messages into
+//! kmod's output and exit status.
+
+pub mod args;
+
 use std::ffi::OsString;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use kmod::context::{make_absolute, running_kernel_release, MODULE_DIRECTORY};
+use kmod::depmod::{self as engine, DepmodOptions, Level, Message, Reporter};
+use modconf::{dirs_under_root, DEFAULT_DEPMOD_DIRS};
+
+use crate::log::{self, Priority};
+use crate::{version, EXIT_FAILURE, EXIT_SUCCESS};
+use args::{looks_like_version, Action, Settings};
+
+const PROG: &str = "depmod";
+
+/// The help text (kmod 34's, which adds `-m` and `-o` to kmod 30's).
+pub const HELP: &str = "Usage:
+\tdepmod -[aA] [options] [forced_version]
+
+If no arguments (except options) are given, \"depmod -a\" is assumed
+
+depmod will output a dependency list suitable for the modprobe utility.
+
+Options:
+\t-a, --all            Probe all modules
+\t-A, --quick          Only does the work if there's a new module
+\t-e, --errsyms        Report not supplied symbols
+\t-n, --show           Write the dependency file on stdout only
+\t-P, --symbol-prefix  Architecture symbol prefix
+\t-C, --config=PATH    Read configuration from PATH
+\t-v, --verbose        Enable verbose mode
+\t-w, --warn           Warn on duplicates
+\t-V, --version        show version
+\t-h, --help           show this help
+
+The following options are useful for people managing distributions:
+\t-b, --basedir=DIR    Use an image of a module tree.
+\t-m, --moduledir=DIR  Use a different module directory than /lib/modules.
+\t-o, --outdir=DIR     Output directory for generated files.
+\t-F, --filesyms=FILE  Use the file instead of the
+\t                     current kernel symbols.
+\t-E, --symvers=FILE   Use Module.symvers file to check
+\t                     symbol versions.
+";
 
 /// Runs depmod with `args` (argv[0] included); returns the exit status.
-pub fn main(_args: Vec<OsString>) -> i32 {
-    crate::EXIT_FAILURE
+pub fn main(args: Vec<OsString>) -> i32 {
+    let argv0 = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| PROG.to_string());
+    let settings = match args::parse(&argv0, args.get(1..).unwrap_or_default()) {
+        Action::Run(s) => s,
+        Action::Help => {
+            print!("{HELP}");
+            return EXIT_SUCCESS;
+        }
+        Action::Version => {
+            print!("{}", version::version_text());
+            return EXIT_SUCCESS;
+        }
+        Action::Fatal(text) => {
+            log::log(PROG, Priority::Fatal, &text);
+            return EXIT_FAILURE;
+        }
+        Action::Usage(text) => {
+            eprintln!("{text}");
+            return EXIT_FAILURE;
+        }
+    };
+    let Some(opts) = options(&settings) else {
+        return EXIT_FAILURE;
+    };
+    let mut printer = Printer::new(settings.verbose);
+    let result = engine::run(&opts, &mut printer);
+    let flushed = printer.out.flush();
+    match (result, flushed) {
+        (Ok(_), Ok(())) => EXIT_SUCCESS,
+        _ => EXIT_FAILURE,
+    }
+}
+
+/// `<prefix>/<moduledir without leading slashes>/<version>`, composed as kmod composes it.
+fn module_path(prefix: &OsString, moduledir: &str, version: &str) -> PathBuf {
+    let mut path = prefix.clone();
+    path.push("/");
+    path.push(moduledir.trim_start_matches('/'));
+    path.push("/");
+    path.push(version);
+    PathBuf::from(path)
+}
+
+/// Resolves operands, paths and defaults; reports and returns `None` on a bad command line.
+fn options(s: &Settings) -> Option<DepmodOptions> {
+    let mut operands = s.operands.iter();
+    let version = match operands.next() {
+        Some(v) => {
+            let v = v.to_string_lossy().into_owned();
+            if !looks_like_version(&v) {
+                log::error(PROG, &format!("Bad version passed {v}"));
+                return None;
+            }
+            v
+        }
+        None => match running_kernel_release() {
+            Ok(v) => v,
+            Err(e) => {
+                log::error(PROG, &e.to_string());
+                return None;
+            }
+        },
+    };
+    if s.errsyms && s.symvers.is_none() && s.system_map.is_none() {
+        log::warning(PROG, "-e needs -E or -F");
+    }
+    let mut files = Vec::new();
+    for file in operands {
+        let path = PathBuf::from(file);
+        if !path.is_absolute() {
+            log::log(
+                PROG,
+                Priority::Fatal,
+                &format!("{}: not absolute path.", path.display()),
+            );
+            return None;
+        }
+        files.push(path);
+    }
+    let absolute = |p: &OsString| make_absolute(&PathBuf::from(p)).into_os_string();
+    let base = s.basedir.as_ref().map(absolute).unwrap_or_default();
+    let moduledir = s
+        .moduledir
+        .as_ref()
+        .map(|m| m.to_string_lossy().into_owned())
+        .unwrap_or_else(|| MODULE_DIRECTORY.to_string());
+    let module_dir = module_path(&base, &moduledir, &version);
+    let out_dir = match &s.outdir {
+        Some(out) => module_path(&absolute(out), &moduledir, &version),
+        None => module_dir.clone(),
+    };
+    let config_paths = if s.config.is_empty() {
+        dirs_under_root(std::path::Path::new("/"), &DEFAULT_DEPMOD_DIRS)
+    } else {
+        s.config.clone()
+    };
+    Some(DepmodOptions {
+        module_dir,
+        out_dir,
+        create_out_dir: s.outdir.is_some(),
+        kernel_version: version,
+        config_paths,
+        files,
+        system_map: s.system_map.clone(),
+        symvers: s.symvers.clone(),
+        report_unknown: s.errsyms,
+        symbol_prefix: s.prefix,
+        warn_duplicates: s.warn,
+        verbose: s.verbose > 0,
+        quick: s.quick,
+        dry_run: s.dry_run,
+    })
+}
+
+/// Prints the engine's messages at depmod's verbosity (warnings and worse by default, one more
+/// level per `-v`) and its stdout output through one buffer.
+struct Printer {
+    max: Level,
+    out: BufWriter<io::Stdout>,
+}
+
+impl Printer {
+    fn new(verbose: u32) -> Self {
+        let max = match verbose {
+            0 => Level::Warning,
+            1 => Level::Notice,
+            2 => Level::Info,
+            _ => Level::Debug,
+        };
+        Printer {
+            max,
+            out: BufWriter::with_capacity(1 << 16, io::stdout()),
+        }
+    }
+}
+
+/// The printer's priority for an engine level.
+fn priority(level: Level) -> Priority {
+    match level {
+        Level::Fatal => Priority::Fatal,
+        Level::Error => Priority::Error,
+        Level::Warning => Priority::Warning,
+        Level::Notice => Priority::Notice,
+        Level::Info => Priority::Info,
+        Level::Debug => Priority::Debug,
+    }
+}
+
+impl Reporter for Printer {
+    fn message(&mut self, message: Message) {
+        if message.level <= self.max {
+            log::log(PROG, priority(message.level), &message.text);
+        }
+    }
+
+    fn verbose_line(&mut self, line: &str) {
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    fn output(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(operands: &[&str]) -> Settings {
+        Settings {
+            operands: operands.iter().map(OsString::from).collect(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn paths_composed_like_kmod() {
+        let mut s = settings(&["6.1.0", "/abs/x.ko"]);
+        s.basedir = Some("/tmp/x/".into());
+        let o = options(&s).unwrap();
+        assert_eq!(o.module_dir, PathBuf::from("/tmp/x//lib/modules/6.1.0"));
+        assert_eq!(o.out_dir, o.module_dir);
+        assert!(!o.create_out_dir);
+        assert_eq!(o.files, [PathBuf::from("/abs/x.ko")]);
+        assert_eq!(o.config_paths[0], PathBuf::from("/etc/depmod.d"));
+
+        let mut s = settings(&["1.0"]);
+        s.moduledir = Some("//usr/lib/modules".into());
+        s.outdir = Some("/out".into());
+        s.config = vec!["cfg".into()];
+        let o = options(&s).unwrap();
+        assert_eq!(o.module_dir, PathBuf::from("/usr/lib/modules/1.0"));
+        assert_eq!(o.out_dir, PathBuf::from("/out/usr/lib/modules/1.0"));
+        assert!(o.create_out_dir);
+        assert_eq!(o.config_paths, [PathBuf::from("cfg")]);
+    }
+
+    #[test]
+    fn bad_operands() {
+        assert!(options(&settings(&["abc"])).is_none());
+        assert!(options(&settings(&["1.0", "rel.ko"])).is_none());
+    }
+
+    #[test]
+    fn relative_basedir_becomes_absolute() {
+        let mut s = settings(&["1.0"]);
+        s.basedir = Some("tree".into());
+        let o = options(&s).unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            o.module_dir,
+            PathBuf::from(format!("{}/tree/lib/modules/1.0", cwd.display()))
+        );
+    }
+
+    #[test]
+    fn verbosity_levels() {
+        assert_eq!(Printer::new(0).max, Level::Warning);
+        assert_eq!(Printer::new(1).max, Level::Notice);
+        assert_eq!(Printer::new(5).max, Level::Debug);
+        assert_eq!(priority(Level::Fatal), Priority::Fatal);
+    }
 }

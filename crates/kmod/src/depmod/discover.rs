@@ -1,0 +1,417 @@
+//! Finding the module files (formats.md §4.1 steps 1–2): the module directory recursively, then
+//! every `external` directory, keeping one file per module name by depmod.d priority; or the
+//! files named on the command line.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use modconf::DepmodConfig;
+
+use super::report::{Level, Message};
+use super::strerror;
+
+/// File name endings of module files (every compression is supported).
+pub const MODULE_EXTENSIONS: [&str; 4] = [".ko", ".ko.gz", ".ko.xz", ".ko.zst"];
+
+/// Directory entries never descended into or considered, whatever the configuration.
+const ALWAYS_SKIPPED: [&str; 2] = ["build", "source"];
+
+/// `S_IFMT`: the file type bits of `st_mode`.
+const S_IFMT: u32 = 0o170_000;
+
+/// A module file found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Normalised module name.
+    pub name: String,
+    /// The file name up to its first `.`, not normalised (what `override` lines name).
+    pub disk_name: String,
+    /// The file as opened.
+    pub path: PathBuf,
+    /// The path written to the outputs: relative to the module directory, or absolute for files
+    /// outside it.
+    pub out_path: String,
+}
+
+/// Is `name` a module file name: a known extension with something before it?
+pub fn is_module_file_name(name: &str) -> bool {
+    MODULE_EXTENSIONS
+        .iter()
+        .any(|ext| name.len() > ext.len() && name.ends_with(ext))
+}
+
+/// The file name up to its first `.` (`foo-bar.ko.xz` → `foo-bar`).
+fn stem(file_name: &str) -> &str {
+    file_name.split('.').next().unwrap_or(file_name)
+}
+
+impl Candidate {
+    /// A candidate for the file `path` whose output path is `out_path`.
+    fn new(path: PathBuf, out_path: String) -> Self {
+        let file_name = out_path.rsplit('/').next().unwrap_or(&out_path);
+        let disk_name = stem(file_name).to_string();
+        Candidate {
+            name: disk_name.replace('-', "_"),
+            disk_name,
+            path,
+            out_path,
+        }
+    }
+}
+
+/// The modules found and what was reported on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// One file per module name, in discovery order of the first file of each name.
+    pub modules: Vec<Candidate>,
+    /// Errors and debug notes, in order.
+    pub messages: Vec<Message>,
+}
+
+impl Discovery {
+    /// Offers one file: kept if its name is new, or if depmod.d gives it a higher priority than
+    /// the file kept so far.
+    fn offer(&mut self, by_name: &mut HashMap<String, usize>, cfg: &DepmodConfig, c: Candidate) {
+        match by_name.get(&c.name) {
+            None => {
+                by_name.insert(c.name.clone(), self.modules.len());
+                self.modules.push(c);
+            }
+            Some(&i) => {
+                let Some(old) = self.modules.get_mut(i) else {
+                    return;
+                };
+                if cfg.is_higher_priority(&c.disk_name, &c.out_path, &old.out_path) {
+                    self.messages.push(Message::new(
+                        Level::Debug,
+                        format!("replace {} with {}", old.out_path, c.out_path),
+                    ));
+                    *old = c;
+                } else {
+                    self.messages.push(Message::new(
+                        Level::Debug,
+                        format!(
+                            "ignore {}: a higher priority module was already found ({})",
+                            c.out_path, old.out_path
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The directory could not be read at all (depmod: `could not open directory <dir>: <err>`,
+/// then `FATAL: could not search modules: <err>`).
+#[derive(Debug, thiserror::Error)]
+#[error("could not open directory {}: {}", dir.display(), strerror(source))]
+pub struct SearchError {
+    /// The module directory.
+    pub dir: PathBuf,
+    /// Why it could not be opened.
+    #[source]
+    pub source: io::Error,
+}
+
+/// Walks the module directory `dir` (its path spelled as depmod spells it) and then the
+/// configuration's external directories, in that order, depth first with entries sorted by name
+/// (depmod follows `readdir` order, which only matters for ties between equal-priority copies).
+pub fn discover(dir: &Path, cfg: &DepmodConfig) -> Result<Discovery, SearchError> {
+    let mut found = Discovery::default();
+    let mut by_name = HashMap::new();
+    let entries = sorted_entries(dir).map_err(|source| SearchError {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    walk(dir, "", entries, 0, cfg, &mut found, &mut by_name);
+    for ext in &cfg.externals {
+        let ext_dir = PathBuf::from(&ext.dir);
+        let Ok(entries) = sorted_entries(&ext_dir) else {
+            continue;
+        };
+        let mut prefix = ext.dir.clone();
+        if !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        walk(&ext_dir, &prefix, entries, 0, cfg, &mut found, &mut by_name);
+    }
+    Ok(found)
+}
+
+/// Names in `dir`, sorted by bytes.
+fn sorted_entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
+    let mut entries = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
+/// What a directory entry is, following symbolic links.
+enum Kind {
+    File,
+    Dir,
+}
+
+/// Classifies an entry like depmod: `d_type` when known, else `stat` following links; other
+/// types and failures are reported.
+fn kind_of(entry: &fs::DirEntry, depth: usize, messages: &mut Vec<Message>) -> Option<Kind> {
+    let name = entry.file_name();
+    let name = name.to_string_lossy();
+    match entry.file_type() {
+        Ok(t) if t.is_file() => return Some(Kind::File),
+        Ok(t) if t.is_dir() => return Some(Kind::Dir),
+        _ => {}
+    }
+    match fs::metadata(entry.path()) {
+        Ok(meta) if meta.is_file() => Some(Kind::File),
+        Ok(meta) if meta.is_dir() => Some(Kind::Dir),
+        Ok(meta) => {
+            messages.push(Message::new(
+                Level::Error,
+                format!(
+                    "unsupported file type {}: {:o}",
+                    entry.path().display(),
+                    meta.mode() & S_IFMT
+                ),
+            ));
+            None
+        }
+        Err(e) => {
+            // depmod names the directory's descriptor: 3 for the top directory, one more per
+            // level below it.
+            messages.push(Message::new(
+                Level::Error,
+                format!("fstatat({}, {name}): {}", depth + 3, strerror(&e)),
+            ));
+            None
+        }
+    }
+}
+
+/// Visits `entries` of the directory `dir`, whose files have output paths `prefix` + name.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    entries: Vec<fs::DirEntry>,
+    depth: usize,
+    cfg: &DepmodConfig,
+    found: &mut Discovery,
+    by_name: &mut HashMap<String, usize>,
+) {
+    for entry in entries {
+        let os_name = entry.file_name();
+        let name = os_name.to_string_lossy();
+        if ALWAYS_SKIPPED.contains(&name.as_ref()) {
+            continue;
+        }
+        let Some(kind) = kind_of(&entry, depth, &mut found.messages) else {
+            continue;
+        };
+        let path = dir.join(&os_name);
+        match kind {
+            Kind::Dir => {
+                if cfg.is_excluded_dir(&name) {
+                    continue;
+                }
+                match sorted_entries(&path) {
+                    Ok(sub) => {
+                        let sub_prefix = format!("{prefix}{name}/");
+                        walk(&path, &sub_prefix, sub, depth + 1, cfg, found, by_name);
+                    }
+                    Err(e) => found.messages.push(Message::new(
+                        Level::Error,
+                        format!(
+                            "could not open directory {}: {}",
+                            path.display(),
+                            strerror(&e)
+                        ),
+                    )),
+                }
+            }
+            Kind::File => {
+                if is_module_file_name(&name) {
+                    let candidate = Candidate::new(path, format!("{prefix}{name}"));
+                    found.offer(by_name, cfg, candidate);
+                }
+            }
+        }
+    }
+}
+
+/// Module files named on the command line (absolute paths). Output paths are relative to
+/// `module_dir` for files inside it. A file that does not exist is fatal, as in depmod
+/// (`could not create module <path>: <err>`).
+pub fn explicit_files(files: &[PathBuf], module_dir: &Path) -> Result<Discovery, Message> {
+    let mut found = Discovery::default();
+    let mut by_name = HashMap::new();
+    let cfg = DepmodConfig::default();
+    let dir = module_dir.to_string_lossy();
+    for file in files {
+        if let Err(e) = fs::metadata(file) {
+            return Err(Message::new(
+                Level::Fatal,
+                format!(
+                    "could not create module {}: {}",
+                    file.display(),
+                    strerror(&e)
+                ),
+            ));
+        }
+        let text = file.to_string_lossy();
+        let out_path = text
+            .strip_prefix(dir.as_ref())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(&text)
+            .to_string();
+        found.offer(&mut by_name, &cfg, Candidate::new(file.clone(), out_path));
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn touch(path: &Path) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, b"x").unwrap();
+    }
+
+    fn outs(d: &Discovery) -> Vec<&str> {
+        d.modules.iter().map(|m| m.out_path.as_str()).collect()
+    }
+
+    #[test]
+    fn module_file_names() {
+        for yes in [
+            "a.ko",
+            "a.ko.xz",
+            "a.ko.zst",
+            "a.ko.gz",
+            ".hidden.ko",
+            "x.ko.zst.ko",
+        ] {
+            assert!(is_module_file_name(yes), "{yes}");
+        }
+        for no in [".ko", "UP.KO", "nodot", "a.ko.bz2", "a.kox", "a.ko.bak"] {
+            assert!(!is_module_file_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn walks_sorted_skipping_build_source_and_excludes() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        for f in [
+            "kernel/b-x.ko",
+            "kernel/a.ko.xz",
+            "kernel/sub/c.ko",
+            "build/z.ko",
+            "source/y.ko",
+            "kernel/skipme/w.ko",
+            "kernel/notes.txt",
+            "kernel/.hidden.ko",
+        ] {
+            touch(&d.join(f));
+        }
+        let mut cfg = DepmodConfig::default();
+        cfg.excludes.push("skipme".into());
+        let found = discover(d, &cfg).unwrap();
+        assert_eq!(
+            outs(&found),
+            [
+                "kernel/.hidden.ko",
+                "kernel/a.ko.xz",
+                "kernel/b-x.ko",
+                "kernel/sub/c.ko"
+            ]
+        );
+        assert_eq!(found.modules[2].name, "b_x");
+        assert_eq!(found.modules[2].disk_name, "b-x");
+        assert_eq!(found.modules[0].name, "");
+        assert_eq!(found.modules[1].path, d.join("kernel/a.ko.xz"));
+        assert!(found.messages.is_empty());
+    }
+
+    #[test]
+    fn duplicates_by_priority_and_externals() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("mods");
+        let ext = t.path().join("ext");
+        for f in [
+            "kernel/rapl.ko",
+            "updates/rapl.ko",
+            "extra/dup.ko",
+            "kernel/dup.ko",
+        ] {
+            touch(&d.join(f));
+        }
+        touch(&ext.join("e.ko"));
+        touch(&ext.join("rapl.ko"));
+        let mut cfg = DepmodConfig::default();
+        cfg.parse_file(
+            Path::new("t.conf"),
+            format!("search updates external\nexternal * {}\n", ext.display()).as_bytes(),
+            "1.0",
+            &mut Vec::new(),
+        );
+        let found = discover(&d, &cfg).unwrap();
+        let e = format!("{}/e.ko", ext.display());
+        // Ties keep the first file seen (extra/ sorts before kernel/).
+        assert_eq!(
+            outs(&found),
+            ["extra/dup.ko", "updates/rapl.ko", e.as_str()]
+        );
+        assert_eq!(found.modules[2].path, ext.join("e.ko"));
+    }
+
+    #[test]
+    fn odd_entries_are_reported() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        touch(&d.join("kernel/deeper/ok.ko"));
+        symlink("nowhere", d.join("dang0.ko")).unwrap();
+        symlink("nowhere", d.join("kernel/deeper/dang2.ko")).unwrap();
+        symlink(d.join("kernel/deeper/ok.ko"), d.join("kernel/link.ko")).unwrap();
+        nix::unistd::mkfifo(&d.join("kernel/fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let found = discover(d, &DepmodConfig::default()).unwrap();
+        assert_eq!(outs(&found), ["kernel/deeper/ok.ko", "kernel/link.ko"]);
+        let texts: Vec<String> = found.messages.iter().map(|m| m.to_string()).collect();
+        assert_eq!(
+            texts,
+            [
+                "ERROR: fstatat(3, dang0.ko): No such file or directory".to_string(),
+                "ERROR: fstatat(5, dang2.ko): No such file or directory".to_string(),
+                format!(
+                    "ERROR: unsupported file type {}/kernel/fifo: 10000",
+                    d.display()
+                ),
+            ]
+        );
+        // The duplicate link.ko/ok.ko pair has different names; nothing was replaced.
+        let err = discover(&d.join("missing"), &DepmodConfig::default()).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("missing: No such file or directory"));
+    }
+
+    #[test]
+    fn explicit_files_relative_inside_the_module_dir() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("lib/modules/1.0");
+        touch(&d.join("kernel/c.ko"));
+        touch(&t.path().join("outside.ko"));
+        let files = [d.join("kernel/c.ko"), t.path().join("outside.ko")];
+        let found = explicit_files(&files, &d).unwrap();
+        let outside = t.path().join("outside.ko").display().to_string();
+        assert_eq!(outs(&found), ["kernel/c.ko", outside.as_str()]);
+        let err = explicit_files(&[PathBuf::from("/nonexist.ko")], &d).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "FATAL: could not create module /nonexist.ko: No such file or directory"
+        );
+    }
+}
