@@ -85,6 +85,7 @@ pub struct ModuleElf<'a> {
     machine: u16,
     sections: Vec<SectionHeader>,
     shstrtab: &'a [u8],
+    table_end: u64,
 }
 
 impl<'a> ModuleElf<'a> {
@@ -116,6 +117,7 @@ impl<'a> ModuleElf<'a> {
         let machine = bytes.u16(E_MACHINE_AT).ok_or_else(truncated)?;
         let shstrndx = bytes.u16(layout.shstrndx_at).ok_or_else(truncated)?;
         let sections = section_table(&bytes, layout, wide).map_err(invalid)?;
+        let table_end = section_table_end(&bytes, layout, wide).unwrap_or(0);
         let shstrtab = name_table(&bytes, &sections, shstrndx).map_err(invalid)?;
         Ok(ModuleElf {
             path,
@@ -126,7 +128,14 @@ impl<'a> ModuleElf<'a> {
             machine,
             sections,
             shstrtab,
+            table_end,
         })
+    }
+
+    /// Where the section header table ends: the end of the ELF image proper for modules linked by
+    /// the kernel build (`ld -r` puts the table last); a signature, if any, follows it.
+    pub fn section_table_end(&self) -> u64 {
+        self.table_end
     }
 
     /// The file name used in errors.
@@ -295,6 +304,14 @@ fn section_table(
     Ok((0..u64::from(shnum))
         .filter_map(|i| read_section_header(&table, layout, wide, i * entry))
         .collect())
+}
+
+/// End offset of the section header table (`e_shoff + e_shnum * e_shentsize`).
+fn section_table_end(bytes: &EndianBytes<'_>, layout: &Layout, wide: bool) -> Option<u64> {
+    let shentsize = bytes.u16(layout.shentsize_at)?;
+    let shnum = bytes.u16(layout.shnum_at)?;
+    let shoff = bytes.word(layout.shoff, wide)?;
+    shoff.checked_add(u64::from(shnum) * u64::from(shentsize))
 }
 
 /// The section name string table: index in range, data inside the file, NUL-terminated.

@@ -139,6 +139,17 @@ impl ModuleFile {
     pub fn signature(&self) -> Option<Signature> {
         parse_signature(self.image())
     }
+
+    /// Detects a signature cut off by truncation: bytes after the ELF image (`elf`, parsed from
+    /// this file) that start like PKCS#7 data (a DER SEQUENCE) while the file does not end with a
+    /// valid signature trailer. Returns the number of such bytes. kmod silently shows such a
+    /// module as unsigned; a truncated download should rather be reported.
+    pub fn truncated_signature(&self, elf: &ModuleElf<'_>) -> Option<usize> {
+        let image = self.image();
+        let end = usize::try_from(elf.section_table_end()).ok()?;
+        let rest = image.get(end..)?;
+        (rest.first() == Some(&0x30) && self.signature().is_none()).then_some(rest.len())
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +157,16 @@ mod tests {
     use super::*;
     use crate::test_elf::ElfBuilder;
     use std::io::Write;
+
+    #[test]
+    fn truncated_signature_is_detected() {
+        let mut img = module();
+        let whole = ModuleFile::from_bytes("/m.ko", img.clone()).unwrap();
+        assert_eq!(whole.truncated_signature(&whole.elf().unwrap()), None);
+        img.extend_from_slice(&[0x30, 0x82, 0x02, 0x10, 0x06]);
+        let cut = ModuleFile::from_bytes("/m.ko", img).unwrap();
+        assert_eq!(cut.truncated_signature(&cut.elf().unwrap()), Some(5));
+    }
 
     fn module() -> Vec<u8> {
         ElfBuilder::new(true, true)
