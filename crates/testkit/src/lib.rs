@@ -29,6 +29,7 @@ pub mod broken;
 mod compress;
 mod der;
 pub mod elf;
+pub mod fixtures;
 mod module;
 mod signature;
 mod tree;
