@@ -325,6 +325,15 @@ fn show_file(path: &Path, settings: &Settings, out: &mut Sink) -> Result<(), Rep
         Ok(entries) => entries,
         Err(e) => return modinfo_failed(printer, path, &e),
     };
+    if let Some(len) = file.truncated_signature(&elf) {
+        let e = modfile::Error::InvalidElf {
+            path: path.to_path_buf(),
+            problem: format!(
+                "{len} bytes of signature data after the ELF image but no signature trailer (truncated file?)"
+            ),
+        };
+        return modinfo_failed(printer, path, &e);
+    }
     let pairs: Vec<(&[u8], &[u8])> = entries.iter().map(|e| (e.key, e.value)).collect();
     let signature = file.signature();
     printer.entries(&pairs, signature.as_ref());

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Benchmark: `modinfo` of every module path of the Debian tree in one call, ours against kmod's,
+# side by side in the same run (hyperfine, alternating). Prints medians and the ratio ours/kmod.
+# Usage: bench/modinfo.sh [runs]   (tree from tests/diff/setup-tree.sh; ours from target/release)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+runs=${1:-15}
+cache=$("$top/tests/diff/setup-tree.sh")
+kver=$(cat "$cache/kver")
+ours=${KMOD_RS_BIN:-$top/target/release}/modinfo
+[ -x "$ours" ] || (cd "$top" && cargo build --release -q)
+dir="$cache/plain/lib/modules/$kver"
+list=$(mktemp)
+trap 'rm -f "$list" "$list.json"' EXIT
+(cd "$dir" && find "$PWD/kernel" -name '*.ko' | sort) >"$list"
+echo "modinfo of $(wc -l <"$list") modules in one call, $runs runs each"
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$list.json" \
+    -n kmod "$(command -v modinfo) $(tr '\n' ' ' <"$list")" \
+    -n ours "$ours $(tr '\n' ' ' <"$list")" >/dev/null
+python3 - "$list.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+k, o = r["kmod"]["median"], r["ours"]["median"]
+print(f"median kmod {k*1000:.1f} ms, ours {o*1000:.1f} ms, ratio ours/kmod {o/k:.3f}")
+PY
