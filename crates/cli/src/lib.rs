@@ -14,6 +14,7 @@ pub mod modinfo;
 pub mod modprobe;
 pub mod rmmod;
 pub mod static_nodes;
+pub mod tool_log;
 pub mod version;
 
 use std::ffi::OsString;

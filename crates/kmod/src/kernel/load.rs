@@ -105,7 +105,15 @@ impl<S: Syscalls> Kernel<S> {
             text: options.to_string(),
         })?;
         let mut file = File::open(path).map_err(|e| KernelError::io(path, e))?;
-        let compression = detect_compression(&read_magic(&mut file, path)?);
+        let magic = read_magic(&mut file, path)?;
+        if magic.len() < MAGIC_LEN {
+            // kmod cannot tell the format of such a file and refuses it (EINVAL).
+            return Err(KernelError::Module(modfile::Error::TooShort {
+                path: path.to_path_buf(),
+                len: magic.len(),
+            }));
+        }
+        let compression = detect_compression(&magic);
         if let LoadMethod::Finit { flags: kflags } =
             load_method(compression, self.compression(), flags)
         {
@@ -314,6 +322,14 @@ mod tests {
         let p = write(&s, "m.ko", &s.image);
         let e = k.insert(&p, "a\0b", InsertFlags::default()).unwrap_err();
         assert_eq!(e.errno(), 22);
+        // Files too short to tell their format: EINVAL, no system call.
+        let p = write(&s, "short.ko", b"ab");
+        assert_eq!(
+            k.insert(&p, "", InsertFlags::default())
+                .unwrap_err()
+                .errno(),
+            22
+        );
         // A corrupt compressed file fails in userspace, before any system call.
         let p = write(&s, "bad.ko.xz", b"\xfd7zXZ\0garbage");
         assert!(k.insert(&p, "", InsertFlags::default()).is_err());
