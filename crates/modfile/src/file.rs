@@ -58,8 +58,10 @@ impl ModuleFile {
         }
         let len = meta.len();
         if len <= READ_THRESHOLD {
-            let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-            (&file).take(len).read_to_end(&mut data).map_err(io_err)?;
+            // One read of exactly the size fstat gave (read_to_end would probe for EOF with a
+            // second read). A file that shrank meanwhile fails with UnexpectedEof.
+            let mut data = vec![0; usize::try_from(len).unwrap_or(0)];
+            (&file).read_exact(&mut data).map_err(io_err)?;
             return Self::from_data(path.to_path_buf(), data, limits);
         }
         let map_len =
