@@ -13,6 +13,8 @@
 
 pub mod builtin;
 pub mod discover;
+pub mod elf_symbols;
+pub mod fxhash;
 pub mod graph;
 pub mod hash;
 pub mod indexes;
@@ -26,11 +28,12 @@ pub mod resolve;
 pub mod scan;
 pub mod symbols;
 pub mod text;
+pub mod trie;
 
 mod engine;
 
 pub use engine::{run, DepmodOptions, Failed, Outcome};
-pub use record::{Export, Module, ModuleInfo, Need};
+pub use record::{Export, Module, ModuleInfo, Need, SymName};
 pub use report::{Collected, Level, Message, Reporter};
 
 /// `strerror()` text of an I/O error (without Rust's " (os error N)" suffix).

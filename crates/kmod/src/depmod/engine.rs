@@ -10,7 +10,7 @@ use super::builtin::{builtin_aliases, builtin_names};
 use super::discover::{discover, explicit_files, Candidate};
 use super::graph::{find_cycles, modules_in_cycles, topological_positions, transitive_deps};
 use super::hash::{sort_in_hash_order, SYMBOL_BUCKETS};
-use super::indexes::{self, BadCharacter, BuiltIndex};
+use super::indexes::{self, BuiltIndex, IndexError};
 use super::kernel_symbols::{parse_symvers, parse_system_map, KernelSymbols};
 use super::order::{module_array, order_key, parse_order_file};
 use super::publish::publish;
@@ -94,13 +94,23 @@ pub fn run(opts: &DepmodOptions, reporter: &mut dyn Reporter) -> Result<Outcome,
         }
     }
     let cfg = load_config(opts, reporter);
-    let mut table = SymbolTable::new(opts.symbol_prefix);
-    load_kernel_symbols(opts, &mut table, reporter)?;
+    let kernel = load_kernel_symbols(opts, reporter)?;
     let modules = find_modules(opts, &cfg, reporter)?;
     let modules = read_modules(modules, reporter);
+    let mut table = SymbolTable::new(opts.symbol_prefix);
+    for (symbols, prefixed) in &kernel {
+        for (name, crc) in symbols {
+            if *prefixed {
+                table.add_kernel_prefixed(name, *crc);
+            } else {
+                table.add_kernel(name, *crc);
+            }
+        }
+    }
+    table.add_fake_symbols();
     for (i, m) in modules.iter().enumerate() {
         for e in &m.info.exports {
-            table.add_export(&e.name, e.crc, i);
+            table.add_export(m.info.name(e.name), e.crc, i);
         }
     }
     reporter.message(Message::new(
@@ -148,12 +158,15 @@ fn load_config(opts: &DepmodOptions, reporter: &mut dyn Reporter) -> DepmodConfi
     cfg
 }
 
-/// Loads `-F`/`-E` symbols and the fake symbols into `table`.
+/// Kernel symbols of one file, and whether their names may carry the `-P` prefix.
+type KernelSymbolList = (Vec<(String, u64)>, bool);
+
+/// Reads the `-F` and `-E` files, reporting their bad lines.
 fn load_kernel_symbols(
     opts: &DepmodOptions,
-    table: &mut SymbolTable,
     reporter: &mut dyn Reporter,
-) -> Result<(), Failed> {
+) -> Result<Vec<KernelSymbolList>, Failed> {
+    let mut lists = Vec::new();
     type Parser<'p> = &'p dyn Fn(&str, &[u8]) -> KernelSymbols;
     let prefix = opts.symbol_prefix;
     let map_parser = move |f: &str, d: &[u8]| parse_system_map(f, d, prefix);
@@ -176,16 +189,9 @@ fn load_kernel_symbols(
         for error in parsed.errors {
             reporter.message(Message::new(Level::Error, error));
         }
-        for (name, crc) in parsed.symbols {
-            if prefixed {
-                table.add_kernel_prefixed(&name, crc);
-            } else {
-                table.add_kernel(&name, crc);
-            }
-        }
+        lists.push((parsed.symbols, prefixed));
     }
-    table.add_fake_symbols();
-    Ok(())
+    Ok(lists)
 }
 
 /// Finds the module files and puts them in module array order.
@@ -292,7 +298,7 @@ fn read_modules(candidates: Vec<Candidate>, reporter: &mut dyn Reporter) -> Vec<
 fn resolve_all(
     opts: &DepmodOptions,
     modules: &[Module],
-    table: &SymbolTable,
+    table: &SymbolTable<'_>,
     reporter: &mut dyn Reporter,
 ) -> Vec<Vec<usize>> {
     let kernel_known = opts.system_map.is_some() || opts.symvers.is_some();
@@ -302,7 +308,7 @@ fn resolve_all(
     };
     let resolutions: Vec<_> = modules
         .par_iter()
-        .map(|m| resolve(&m.info.needs, table, checks))
+        .map(|m| resolve(&m.info, table, checks))
         .collect();
     let mut deps = Vec::with_capacity(modules.len());
     for (m, r) in modules.iter().zip(resolutions) {
@@ -397,7 +403,7 @@ fn print_text(
 /// One output file: its name, its bytes (or why it could not be built) and its messages.
 struct Output {
     name: &'static str,
-    bytes: Result<Vec<u8>, BadCharacter>,
+    bytes: Result<Vec<u8>, IndexError>,
     messages: Vec<Message>,
 }
 
@@ -410,7 +416,7 @@ impl Output {
         }
     }
 
-    fn index(name: &'static str, built: Result<BuiltIndex, BadCharacter>) -> Self {
+    fn index(name: &'static str, built: Result<BuiltIndex, IndexError>) -> Self {
         match built {
             Ok(b) => Output {
                 name,

@@ -1,10 +1,12 @@
-//! The binary indexes depmod writes (formats.md §2.4), built with [`modindex::IndexWriter`].
+//! The binary indexes depmod writes (formats.md §2.4), laid out by [`TrieBuilder`].
 
-use modindex::IndexWriter;
+use std::borrow::Cow;
+
 use modname::alias_normalize;
 
 use super::record::Module;
 use super::report::{Level, Message};
+use super::trie::{BadCharacter, TooLarge, TrieBuilder};
 
 /// A finished index and the messages produced while building it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,43 +17,57 @@ pub struct BuiltIndex {
     pub messages: Vec<Message>,
 }
 
-/// A key or value the index format cannot hold (depmod aborts with FATAL).
+/// Why an index could not be built (depmod stops with FATAL).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Module index: bad character '{}'=0x{byte:x} - only 7-bit ASCII is supported:\n{text}", char::from(*.byte).escape_default())]
-pub struct BadCharacter {
-    /// The first byte the format cannot hold (NUL or >= 0x80).
-    pub byte: u8,
-    /// The offending key or value (lossily decoded).
-    pub text: String,
+pub enum IndexError {
+    /// A key or value with a byte the format cannot hold.
+    #[error(transparent)]
+    BadCharacter(#[from] BadCharacter),
+    /// The index would not fit the format's 28-bit offsets.
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
 }
 
-impl BadCharacter {
-    /// The error for `bytes`, naming its first unstorable byte.
-    fn of(bytes: &[u8]) -> Self {
-        BadCharacter {
-            byte: bytes
-                .iter()
-                .copied()
-                .find(|&b| b == 0 || b >= 0x80)
-                .unwrap_or(0),
-            text: String::from_utf8_lossy(bytes).into_owned(),
+/// One step of building an index, in depmod's order: a warning, or an entry.
+enum Item<'a> {
+    Warn(Message),
+    Entry(Cow<'a, str>, &'a str, u32),
+}
+
+/// How `-w` words a duplicate entry.
+type DuplicateText = fn(&str, &str) -> String;
+
+/// Builds an index from `items`; with `duplicate` set, entries repeating an earlier key and value
+/// get a warning at their place in the order.
+fn build(items: &[Item<'_>], duplicate: Option<DuplicateText>) -> Result<BuiltIndex, IndexError> {
+    let mut trie = TrieBuilder::with_capacity(items.len());
+    for item in items {
+        if let Item::Entry(key, value, priority) = item {
+            trie.insert(key, value, *priority)?;
         }
     }
-}
-
-/// Inserts, turning the writer's refusal into [`BadCharacter`]; returns whether the key already
-/// held this value.
-fn insert(
-    w: &mut IndexWriter,
-    key: &str,
-    value: &str,
-    priority: u32,
-) -> Result<bool, BadCharacter> {
-    w.insert_reporting_duplicate(key, value, priority)
-        .map_err(|_| {
-            let bad = |s: &str| s.bytes().any(|b| b == 0 || b >= 0x80);
-            BadCharacter::of(if bad(key) { key } else { value }.as_bytes())
-        })
+    let dups = if duplicate.is_some() {
+        trie.duplicates()
+    } else {
+        Vec::new()
+    };
+    let mut messages = Vec::new();
+    let mut entry = 0usize;
+    for item in items {
+        match item {
+            Item::Warn(m) => messages.push(m.clone()),
+            Item::Entry(key, value, _) => {
+                if let (Some(text), Some(true)) = (duplicate, dups.get(entry)) {
+                    messages.push(Message::new(Level::Warning, text(key, value)));
+                }
+                entry += 1;
+            }
+        }
+    }
+    Ok(BuiltIndex {
+        bytes: trie.to_bytes()?,
+        messages,
+    })
 }
 
 /// A module's array index as an index priority.
@@ -59,60 +75,54 @@ fn priority(index: usize) -> u32 {
     u32::try_from(index).unwrap_or(u32::MAX)
 }
 
+/// Text of a `.modinfo` value for the index, refusing what the format cannot hold.
+fn index_text(bytes: &[u8]) -> Result<&str, BadCharacter> {
+    BadCharacter::check(bytes)?;
+    std::str::from_utf8(bytes).map_err(|_| BadCharacter {
+        byte: 0x80,
+        text: String::from_utf8_lossy(bytes).into_owned(),
+    })
+}
+
+/// The key for an alias, or the `Unmatched bracket in <alias>` warning.
+fn alias_item<'a>(alias: &'a str, value: &'a str, prio: u32) -> Item<'a> {
+    match alias_normalize(alias) {
+        Ok(key) if key == alias => Item::Entry(Cow::Borrowed(alias), value, prio),
+        Ok(key) => Item::Entry(Cow::Owned(key), value, prio),
+        Err(_) => Item::Warn(Message::new(
+            Level::Warning,
+            format!("Unmatched bracket in {alias}"),
+        )),
+    }
+}
+
 /// `modules.dep.bin`: module name → its `modules.dep` line, priority = array index.
 pub fn dep_index(
     modules: &[Module],
     lines: &[String],
     warn_duplicates: bool,
-) -> Result<BuiltIndex, BadCharacter> {
-    let mut w = IndexWriter::new();
-    let mut messages = Vec::new();
-    for (i, (m, line)) in modules.iter().zip(lines).enumerate() {
-        if insert(&mut w, &m.name, line, priority(i))? && warn_duplicates {
-            messages.push(Message::new(
-                Level::Warning,
-                format!("duplicate module deps:\n{line}"),
-            ));
-        }
-    }
-    Ok(BuiltIndex {
-        bytes: w.to_bytes(),
-        messages,
-    })
-}
-
-/// Text of a `.modinfo` value for the index, refusing what the format cannot hold.
-fn index_text(bytes: &[u8]) -> Result<&str, BadCharacter> {
-    std::str::from_utf8(bytes).map_err(|_| BadCharacter::of(bytes))
+) -> Result<BuiltIndex, IndexError> {
+    let items: Vec<Item<'_>> = modules
+        .iter()
+        .zip(lines)
+        .enumerate()
+        .map(|(i, (m, line))| Item::Entry(Cow::Borrowed(m.name.as_str()), line, priority(i)))
+        .collect();
+    let text: DuplicateText = |_, line| format!("duplicate module deps:\n{line}");
+    build(&items, warn_duplicates.then_some(text))
 }
 
 /// `modules.alias.bin`: normalised alias → module name, priority = array index. Aliases with
 /// unbalanced brackets are left out with `Unmatched bracket in <alias>`.
-pub fn alias_index(modules: &[Module], warn_duplicates: bool) -> Result<BuiltIndex, BadCharacter> {
-    let mut w = IndexWriter::new();
-    let mut messages = Vec::new();
+pub fn alias_index(modules: &[Module], warn_duplicates: bool) -> Result<BuiltIndex, IndexError> {
+    let mut items = Vec::new();
     for (i, m) in modules.iter().enumerate() {
         for alias in &m.info.aliases {
-            let alias = index_text(alias)?;
-            let Ok(key) = alias_normalize(alias) else {
-                messages.push(Message::new(
-                    Level::Warning,
-                    format!("Unmatched bracket in {alias}"),
-                ));
-                continue;
-            };
-            if insert(&mut w, &key, &m.name, priority(i))? && warn_duplicates {
-                messages.push(Message::new(
-                    Level::Warning,
-                    format!("duplicate module alias:\n{key} {}", m.name),
-                ));
-            }
+            items.push(alias_item(index_text(alias)?, &m.name, priority(i)));
         }
     }
-    Ok(BuiltIndex {
-        bytes: w.to_bytes(),
-        messages,
-    })
+    let text: DuplicateText = |key, name| format!("duplicate module alias:\n{key} {name}");
+    build(&items, warn_duplicates.then_some(text))
 }
 
 /// `modules.symbols.bin`: `symbol:<name>` → owner name, priority = owner's array index.
@@ -120,60 +130,39 @@ pub fn symbols_index(
     modules: &[Module],
     symbols: &[(&str, usize)],
     warn_duplicates: bool,
-) -> Result<BuiltIndex, BadCharacter> {
-    let mut w = IndexWriter::new();
-    let mut messages = Vec::new();
-    let mut key = String::new();
-    for &(name, owner) in symbols {
-        let Some(m) = modules.get(owner) else {
-            continue;
-        };
-        key.clear();
-        key.push_str("symbol:");
-        key.push_str(name);
-        if insert(&mut w, &key, &m.name, priority(owner))? && warn_duplicates {
-            messages.push(Message::new(
-                Level::Warning,
-                format!("duplicate module syms:\n{key} {}", m.name),
-            ));
-        }
-    }
-    Ok(BuiltIndex {
-        bytes: w.to_bytes(),
-        messages,
-    })
+) -> Result<BuiltIndex, IndexError> {
+    let items: Vec<Item<'_>> = symbols
+        .iter()
+        .filter_map(|&(name, owner)| {
+            let m = modules.get(owner)?;
+            Some(Item::Entry(
+                Cow::Owned(format!("symbol:{name}")),
+                m.name.as_str(),
+                priority(owner),
+            ))
+        })
+        .collect();
+    let text: DuplicateText = |key, name| format!("duplicate module syms:\n{key} {name}");
+    build(&items, warn_duplicates.then_some(text))
 }
 
 /// `modules.builtin.bin`: each built-in module name → empty value, priority 0.
-pub fn builtin_index(names: &[String]) -> Result<Vec<u8>, BadCharacter> {
-    let mut w = IndexWriter::new();
-    for name in names {
-        insert(&mut w, name, "", 0)?;
-    }
-    Ok(w.to_bytes())
+pub fn builtin_index(names: &[String]) -> Result<Vec<u8>, IndexError> {
+    let items: Vec<Item<'_>> = names
+        .iter()
+        .map(|n| Item::Entry(Cow::Borrowed(n.as_str()), "", 0))
+        .collect();
+    Ok(build(&items, None)?.bytes)
 }
 
 /// `modules.builtin.alias.bin`: normalised alias → built-in module name, priority 0; aliases with
 /// unbalanced brackets left out with a warning.
-pub fn builtin_alias_index(aliases: &[(&[u8], &[u8])]) -> Result<BuiltIndex, BadCharacter> {
-    let mut w = IndexWriter::new();
-    let mut messages = Vec::new();
+pub fn builtin_alias_index(aliases: &[(&[u8], &[u8])]) -> Result<BuiltIndex, IndexError> {
+    let mut items = Vec::with_capacity(aliases.len());
     for &(module, alias) in aliases {
-        let module = index_text(module)?;
-        let alias = index_text(alias)?;
-        let Ok(key) = alias_normalize(alias) else {
-            messages.push(Message::new(
-                Level::Warning,
-                format!("Unmatched bracket in {alias}"),
-            ));
-            continue;
-        };
-        insert(&mut w, &key, module, 0)?;
+        items.push(alias_item(index_text(alias)?, index_text(module)?, 0));
     }
-    Ok(BuiltIndex {
-        bytes: w.to_bytes(),
-        messages,
-    })
+    build(&items, None)
 }
 
 #[cfg(test)]
@@ -212,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn alias_index_normalises_and_warns() {
+    fn alias_index_normalises_and_warns_in_order() {
         let mods = [
             module("a", &[b"foo-bar", b"x", b"x", b"foo[bar", b"a-b[c-d]e"]),
             module("b", &[b"x"]),
@@ -244,9 +233,7 @@ mod tests {
     fn non_ascii_is_refused() {
         let mods = [module("a", &[b"caf\xc3\xa9"])];
         let err = alias_index(&mods, false).unwrap_err();
-        assert_eq!(err.text, "caf\u{e9}");
-        assert_eq!(err.byte, 0xc3);
-        assert!(err.to_string().starts_with("Module index: bad character '"));
+        assert!(err.to_string().starts_with("Module index: bad character"));
         let mods = [module("a", &[b"caf\xe9"])];
         assert!(alias_index(&mods, false).is_err());
     }

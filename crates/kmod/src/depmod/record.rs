@@ -1,22 +1,33 @@
 //! Plain data describing the modules depmod works on: what the rest of the engine needs from each
 //! module file, independent of how it was read.
+//!
+//! Symbol names of one module live in one string ([`ModuleInfo::names`]) and are referred to by
+//! [`SymName`]: a Debian tree has over half a million needed-symbol entries, and one allocation per
+//! name would dominate depmod's run time.
 
 use std::path::PathBuf;
 
+/// A symbol name stored in its module's [`ModuleInfo::names`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SymName {
+    start: u32,
+    len: u32,
+}
+
 /// A symbol a module exports, with its CRC (`__crc_<name>`; 0 without modversions).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Export {
     /// The symbol name as found in the module.
-    pub name: String,
+    pub name: SymName,
     /// Its version CRC.
     pub crc: u64,
 }
 
 /// A symbol a module needs (undefined in `.symtab`, or only listed in `__versions`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Need {
     /// The symbol name as found in the module (a leading `.` is kept, as on PPC64).
-    pub name: String,
+    pub name: SymName,
     /// The CRC the module was built against (0 when `__versions` has none).
     pub crc: u64,
     /// Weak undefined symbols are never reported as missing or mismatched.
@@ -26,6 +37,8 @@ pub struct Need {
 /// What depmod reads from one module file. Byte strings are kept exactly as in `.modinfo`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleInfo {
+    /// Every symbol name of [`ModuleInfo::exports`] and [`ModuleInfo::needs`], concatenated.
+    pub names: String,
     /// Exported symbols, in file order.
     pub exports: Vec<Export>,
     /// Needed symbols, in file order.
@@ -39,6 +52,38 @@ pub struct ModuleInfo {
 }
 
 impl ModuleInfo {
+    /// Stores a symbol name (bytes that are not UTF-8 are replaced, as everywhere in kmod-rs).
+    pub fn intern(&mut self, name: &[u8]) -> SymName {
+        let start = self.names.len();
+        self.names.push_str(&String::from_utf8_lossy(name));
+        let end = self.names.len();
+        match (u32::try_from(start), u32::try_from(end - start)) {
+            (Ok(start), Ok(len)) => SymName { start, len },
+            // Beyond 4 GiB of names: the name reads as empty.
+            _ => SymName::default(),
+        }
+    }
+
+    /// The text of a name stored by [`ModuleInfo::intern`].
+    pub fn name(&self, name: SymName) -> &str {
+        let start = name.start as usize;
+        self.names
+            .get(start..start.saturating_add(name.len as usize))
+            .unwrap_or("")
+    }
+
+    /// Adds an exported symbol.
+    pub fn add_export(&mut self, name: &[u8], crc: u64) {
+        let name = self.intern(name);
+        self.exports.push(Export { name, crc });
+    }
+
+    /// Adds a needed symbol.
+    pub fn add_need(&mut self, name: &[u8], crc: u64, weak: bool) {
+        let name = self.intern(name);
+        self.needs.push(Need { name, crc, weak });
+    }
+
     /// Collects the `.modinfo` keys depmod uses from `(key, value)` pairs in section order.
     pub fn add_modinfo<'a>(&mut self, entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) {
         for (key, value) in entries {
@@ -86,5 +131,18 @@ mod tests {
         assert_eq!(info.softdeps, [b"pre: crc32c".to_vec()]);
         assert_eq!(info.weakdeps, [b"x".to_vec()]);
         assert!(info.exports.is_empty() && info.needs.is_empty());
+    }
+
+    #[test]
+    fn names_are_interned() {
+        let mut info = ModuleInfo::default();
+        info.add_export(b"sa", 1);
+        info.add_need(b"printk", 2, false);
+        info.add_need(b"bad\xff", 0, true);
+        assert_eq!(info.name(info.exports[0].name), "sa");
+        assert_eq!(info.name(info.needs[0].name), "printk");
+        assert_eq!(info.name(info.needs[1].name), "bad\u{fffd}");
+        assert!(info.needs[1].weak);
+        assert_eq!(info.name(SymName::default()), "");
     }
 }

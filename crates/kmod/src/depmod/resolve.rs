@@ -1,6 +1,6 @@
 //! Turning each module's needed symbols into direct dependencies (formats.md §4.1 step 6).
 
-use super::record::Need;
+use super::record::ModuleInfo;
 use super::symbols::SymbolTable;
 
 /// Which checks to report while resolving.
@@ -38,26 +38,27 @@ pub struct Resolution {
     pub events: Vec<Event>,
 }
 
-/// Resolves `needs` against `table`. Weak symbols still create dependencies when provided but
-/// are never reported. A module providing its own needed symbol depends on itself (a cycle, as
-/// in depmod).
-pub fn resolve(needs: &[Need], table: &SymbolTable, checks: ResolveChecks) -> Resolution {
+/// Resolves the needed symbols of `info` against `table`. Weak symbols still create
+/// dependencies when provided but are never reported. A module providing its own needed symbol
+/// depends on itself (a cycle, as in depmod).
+pub fn resolve(info: &ModuleInfo, table: &SymbolTable<'_>, checks: ResolveChecks) -> Resolution {
     let mut out = Resolution::default();
-    for need in needs {
-        let Some(provider) = table.find(&need.name) else {
+    for need in &info.needs {
+        let name = info.name(need.name);
+        let Some(provider) = table.find(name) else {
             if checks.unknown && !need.weak {
-                out.events.push(Event::Unknown(need.name.clone()));
+                out.events.push(Event::Unknown(name.to_string()));
             }
             continue;
         };
         if checks.versions && !need.weak && provider.crc != need.crc {
-            out.events.push(Event::Disagrees(need.name.clone()));
+            out.events.push(Event::Disagrees(name.to_string()));
         }
         if let Some(owner) = provider.owner {
             if !out.deps.contains(&owner) {
                 out.deps.push(owner);
                 out.events.push(Event::Needs {
-                    symbol: table.lookup_name(&need.name).to_string(),
+                    symbol: table.lookup_name(name).to_string(),
                     provider: owner,
                 });
             }
@@ -70,12 +71,12 @@ pub fn resolve(needs: &[Need], table: &SymbolTable, checks: ResolveChecks) -> Re
 mod tests {
     use super::*;
 
-    fn need(name: &str, crc: u64, weak: bool) -> Need {
-        Need {
-            name: name.into(),
-            crc,
-            weak,
+    fn needs(list: &[(&str, u64, bool)]) -> ModuleInfo {
+        let mut info = ModuleInfo::default();
+        for &(name, crc, weak) in list {
+            info.add_need(name.as_bytes(), crc, weak);
         }
+        info
     }
 
     #[test]
@@ -85,11 +86,7 @@ mod tests {
         t.add_export("sb2", 0, 1);
         t.add_export("sc", 0, 2);
         let r = resolve(
-            &[
-                need("sc", 0, false),
-                need("sb", 0x22, false),
-                need("sb2", 0, false),
-            ],
+            &needs(&[("sc", 0, false), ("sb", 0x22, false), ("sb2", 0, false)]),
             &t,
             ResolveChecks::default(),
         );
@@ -115,16 +112,16 @@ mod tests {
         t.add_kernel("printk", 0x99);
         t.add_kernel("dotsym", 0);
         t.add_export("sb", 0x23, 1);
-        let needs = [
-            need("printk", 0x99, false),
-            need("sb", 0x22, false),
-            need("nothere", 1, false),
-            need("weakmissing", 0, true),
-            need("sb", 0x1, true),
-            need(".dotsym", 0, false),
-        ];
+        let info = needs(&[
+            ("printk", 0x99, false),
+            ("sb", 0x22, false),
+            ("nothere", 1, false),
+            ("weakmissing", 0, true),
+            ("sb", 0x1, true),
+            (".dotsym", 0, false),
+        ]);
         let r = resolve(
-            &needs,
+            &info,
             &t,
             ResolveChecks {
                 unknown: true,
@@ -143,7 +140,7 @@ mod tests {
                 Event::Unknown("nothere".into()),
             ]
         );
-        let quiet = resolve(&needs, &t, ResolveChecks::default());
+        let quiet = resolve(&info, &t, ResolveChecks::default());
         assert_eq!(quiet.events.len(), 1);
     }
 
@@ -151,7 +148,7 @@ mod tests {
     fn weak_symbols_still_depend_and_self_needs_are_kept() {
         let mut t = SymbolTable::new(None);
         t.add_export("x", 0, 0);
-        let r = resolve(&[need("x", 0, true)], &t, ResolveChecks::default());
+        let r = resolve(&needs(&[("x", 0, true)]), &t, ResolveChecks::default());
         assert_eq!(r.deps, [0]);
     }
 }

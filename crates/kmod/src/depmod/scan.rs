@@ -6,7 +6,8 @@ use std::path::Path;
 use modfile::ModuleFile;
 use rayon::prelude::*;
 
-use super::record::{Export, ModuleInfo, Need};
+use super::elf_symbols::read_symbols;
+use super::record::ModuleInfo;
 
 /// A module file that could not be read (depmod: `failed to load symbols from <path>: <err>`).
 #[derive(Debug, thiserror::Error)]
@@ -32,28 +33,8 @@ pub fn scan_module(path: &Path) -> Result<ModuleInfo, ScanError> {
     };
     let file = ModuleFile::open(path).map_err(fail)?;
     let elf = file.elf().map_err(fail)?;
-    let mut info = ModuleInfo {
-        exports: elf
-            .exported_symbols()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| Export {
-                name: s.name,
-                crc: s.crc,
-            })
-            .collect(),
-        needs: elf
-            .dependency_symbols()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| Need {
-                name: s.name,
-                crc: s.crc,
-                weak: s.weak,
-            })
-            .collect(),
-        ..ModuleInfo::default()
-    };
+    let mut info = ModuleInfo::default();
+    read_symbols(&elf, file.image(), &mut info);
     if let Ok(entries) = elf.modinfo() {
         info.add_modinfo(entries.iter().map(|e| (e.key, e.value)));
     }
@@ -99,17 +80,16 @@ mod tests {
             assert_eq!(info.aliases, [b"pci:v*".to_vec()]);
             assert_eq!(info.softdeps, [b"pre: x".to_vec()]);
             assert_eq!(info.weakdeps, [b"w".to_vec()]);
-            assert_eq!(
-                info.exports,
-                [Export {
-                    name: "sa".into(),
-                    crc: 0x11
-                }]
-            );
+            let exports: Vec<(&str, u64)> = info
+                .exports
+                .iter()
+                .map(|x| (info.name(x.name), x.crc))
+                .collect();
+            assert_eq!(exports, [("sa", 0x11)]);
             let needs: Vec<(&str, u64, bool)> = info
                 .needs
                 .iter()
-                .map(|n| (n.name.as_str(), n.crc, n.weak))
+                .map(|n| (info.name(n.name), n.crc, n.weak))
                 .collect();
             assert!(needs.contains(&("sb", 0x22, false)), "{needs:?}");
             assert!(needs.contains(&("sw", 0, true)), "{needs:?}");

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::fxhash::FxBuildHasher;
+
 /// Symbols the kernel always resolves although no export lists them.
 pub const FAKE_SYMBOLS: [&str; 3] = ["__this_module", "_GLOBAL_OFFSET_TABLE_", "TOC."];
 
@@ -19,18 +21,19 @@ pub struct Provider {
 }
 
 /// Symbol name → provider, with depmod's handling of the architecture symbol prefix (`-P`).
+/// Names are borrowed from the modules and kernel symbol lists they come from.
 #[derive(Debug, Clone, Default)]
-pub struct SymbolTable {
+pub struct SymbolTable<'a> {
     prefix: Option<u8>,
-    map: HashMap<String, Provider>,
+    map: HashMap<&'a str, Provider, FxBuildHasher>,
 }
 
-impl SymbolTable {
+impl<'a> SymbolTable<'a> {
     /// An empty table for symbols carrying `prefix` (depmod `-P`), if any.
     pub fn new(prefix: Option<u8>) -> Self {
         SymbolTable {
             prefix,
-            map: HashMap::new(),
+            map: HashMap::default(),
         }
     }
 
@@ -49,21 +52,20 @@ impl SymbolTable {
     }
 
     /// Adds a kernel symbol exactly as named (`System.map` entries and the fake symbols).
-    pub fn add_kernel(&mut self, name: &str, crc: u64) {
-        self.map
-            .insert(name.to_string(), Provider { owner: None, crc });
+    pub fn add_kernel(&mut self, name: &'a str, crc: u64) {
+        self.map.insert(name, Provider { owner: None, crc });
     }
 
     /// Adds a kernel symbol whose name may carry the prefix (`Module.symvers` entries).
-    pub fn add_kernel_prefixed(&mut self, name: &str, crc: u64) {
-        let name = self.strip_prefix(name).to_string();
+    pub fn add_kernel_prefixed(&mut self, name: &'a str, crc: u64) {
+        let name = self.strip_prefix(name);
         self.map.insert(name, Provider { owner: None, crc });
     }
 
     /// Adds the fake symbols that are not already known.
     pub fn add_fake_symbols(&mut self) {
         for name in FAKE_SYMBOLS {
-            self.map.entry(name.to_string()).or_insert(Provider {
+            self.map.entry(name).or_insert(Provider {
                 owner: None,
                 crc: 0,
             });
@@ -71,18 +73,13 @@ impl SymbolTable {
     }
 
     /// Adds a symbol exported by module `owner`, replacing any earlier provider.
-    pub fn add_export(&mut self, name: &str, crc: u64, owner: usize) {
+    pub fn add_export(&mut self, name: &'a str, crc: u64, owner: usize) {
         let name = self.strip_prefix(name);
         let provider = Provider {
             owner: Some(owner),
             crc,
         };
-        match self.map.get_mut(name) {
-            Some(slot) => *slot = provider,
-            None => {
-                self.map.insert(name.to_string(), provider);
-            }
-        }
+        self.map.insert(name, provider);
     }
 
     /// The provider of a needed symbol (looked up by [`SymbolTable::lookup_name`]).
@@ -91,10 +88,10 @@ impl SymbolTable {
     }
 
     /// Every symbol provided by a module, with its owner (unordered).
-    pub fn module_symbols(&self) -> impl Iterator<Item = (&str, usize)> {
+    pub fn module_symbols(&self) -> impl Iterator<Item = (&'a str, usize)> + '_ {
         self.map
             .iter()
-            .filter_map(|(name, p)| p.owner.map(|o| (name.as_str(), o)))
+            .filter_map(|(&name, p)| p.owner.map(|o| (name, o)))
     }
 
     /// Number of symbols known.
