@@ -16,6 +16,14 @@ step() { # <label> <command...>: runs a step, keeps its output for the totals
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -q -- -D warnings
 step "cargo build --release" cargo build --release -q
+# The real Debian module tree with kmod's indexes (downloaded once, cached): the crates' real-tree
+# tests read it through KMOD_TEST_TREE, the differential scripts through KMOD_TEST_CACHE.
+if cache=$(tests/diff/setup-tree.sh); then
+    export KMOD_TEST_CACHE="$cache"
+    export KMOD_TEST_TREE="$cache/plain/lib/modules/$(cat "$cache/kver")"
+else
+    echo "== FAILED: tests/diff/setup-tree.sh"; status=1
+fi
 step "cargo test" cargo test --workspace -q
 export KMOD_RS_BIN="$PWD/target/release"
 for t in tests/diff/*.sh; do

@@ -363,8 +363,10 @@ fn normalising_kmod30_messages() {
 
 const DEPMOD: &str = "/sbin/depmod";
 /// A real module without dependencies, copied into several directories of a fake module tree.
-const SAMPLE_KO: &str =
-    "/work/cache/plain/lib/modules/6.1.0-56-amd64/kernel/arch/x86/events/rapl.ko";
+const SAMPLE_KO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/debian/crc16.ko"
+);
 
 /// depmod's choice among copies of one module, and its messages about the configuration, compared
 /// with [`DepmodConfig::is_higher_priority`] and our diagnostics. Only configurations without ties

@@ -12,11 +12,34 @@ use std::process::Command;
 use modindex::{Index, IndexWriter};
 use modname::{alias_normalize, modname_normalize};
 
-const VERSION: &str = "6.1.0-56-amd64";
-const ROOT: &str = "/work/cache/plain";
+/// Where the real tree's module directory is expected (see [`tree`]).
+fn tree_dir() -> PathBuf {
+    std::env::var_os("KMOD_TEST_TREE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/cache/plain/lib/modules/6.1.0-56-amd64"))
+}
 
+/// The kernel release of the real tree (its module directory's name).
+fn version() -> String {
+    tree_dir()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The root of the real tree (`<root>/lib/modules/<version>`).
+fn root() -> PathBuf {
+    tree_dir()
+        .ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The module directory of the real tree: `$KMOD_TEST_TREE` (`<root>/lib/modules/<version>`, set by
+/// tests/run-all.sh from tests/diff/setup-tree.sh) or the developers' default cache.
 fn tree() -> Option<PathBuf> {
-    let dir = Path::new(ROOT).join("lib/modules").join(VERSION);
+    let dir = tree_dir();
     if dir.join("modules.dep.bin").is_file() {
         Some(dir)
     } else {
@@ -281,7 +304,7 @@ fn modprobe(root: &Path, args: &[&str]) -> String {
         .arg(&empty)
         .arg("-d")
         .arg(root)
-        .args(["-S", VERSION])
+        .args(["-S", &version()])
         .args(args)
         .output()
         .unwrap();
@@ -292,7 +315,7 @@ fn modprobe(root: &Path, args: &[&str]) -> String {
 /// A fake root whose module directory links to the real modules and holds our indexes.
 fn root_with_our_indexes(dir: &Path) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    let moddir = tmp.path().join("lib/modules").join(VERSION);
+    let moddir = tmp.path().join("lib/modules").join(version());
     std::fs::create_dir_all(&moddir).unwrap();
     std::os::unix::fs::symlink(dir.join("kernel"), moddir.join("kernel")).unwrap();
     for name in [
@@ -341,7 +364,8 @@ fn modprobe_answers_the_same_from_our_indexes() {
         return;
     }
     let ours = root_with_our_indexes(&dir);
-    let theirs = Path::new(ROOT);
+    let theirs = root();
+    let theirs = theirs.as_path();
     let aliases = alias_lines(&text(&dir, "modules.alias"));
     let mut queries: Vec<Vec<String>> = Vec::new();
     for (pattern, _) in aliases.iter().step_by(97) {
@@ -417,7 +441,7 @@ fn lookup_wild_resolves_real_modaliases_like_modprobe() {
     let mut count = 0;
     for (pattern, _) in aliases.iter().step_by(aliases.len() / 500) {
         let input = instance(pattern);
-        let want: Vec<String> = modprobe(Path::new(ROOT), &["-R", &input])
+        let want: Vec<String> = modprobe(&root(), &["-R", &input])
             .lines()
             .map(str::to_string)
             .collect();
