@@ -9,6 +9,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use modconf::DepmodConfig;
+use rayon::prelude::*;
 
 use super::report::{Level, Message};
 use super::strerror;
@@ -116,17 +117,16 @@ pub struct SearchError {
     pub source: io::Error,
 }
 
-/// Walks the module directory `dir` (its path spelled as depmod spells it) and then the
-/// configuration's external directories, in that order, depth first with entries sorted by name
-/// (depmod follows `readdir` order, which only matters for ties between equal-priority copies).
+/// Walks the module directory `dir` (its path spelled as depmod spells it in messages) and then
+/// the configuration's external directories, in that order, depth first with entries sorted by
+/// name (depmod follows `readdir` order, which only matters for ties between equal-priority
+/// copies). Subdirectories are read in parallel; what they hold is taken in walk order.
 pub fn discover(dir: &Path, cfg: &DepmodConfig) -> Result<Discovery, SearchError> {
-    let mut found = Discovery::default();
-    let mut by_name = HashMap::new();
     let entries = sorted_entries(dir).map_err(|source| SearchError {
         dir: dir.to_path_buf(),
         source,
     })?;
-    walk(dir, "", entries, 0, cfg, &mut found, &mut by_name);
+    let mut events = walk(dir, "", entries, 0, cfg);
     for ext in &cfg.externals {
         let ext_dir = PathBuf::from(&ext.dir);
         let Ok(entries) = sorted_entries(&ext_dir) else {
@@ -136,9 +136,23 @@ pub fn discover(dir: &Path, cfg: &DepmodConfig) -> Result<Discovery, SearchError
         if !prefix.ends_with('/') {
             prefix.push('/');
         }
-        walk(&ext_dir, &prefix, entries, 0, cfg, &mut found, &mut by_name);
+        events.extend(walk(&ext_dir, &prefix, entries, 0, cfg));
+    }
+    let mut found = Discovery::default();
+    let mut by_name = HashMap::new();
+    for event in events {
+        match event {
+            Found::Module(c) => found.offer(&mut by_name, cfg, c),
+            Found::Message(m) => found.messages.push(m),
+        }
     }
     Ok(found)
+}
+
+/// Something met while walking, in walk order.
+enum Found {
+    Module(Candidate),
+    Message(Message),
 }
 
 /// Names in `dir`, sorted by bytes.
@@ -156,87 +170,85 @@ enum Kind {
 
 /// Classifies an entry like depmod: `d_type` when known, else `stat` following links; other
 /// types and failures are reported.
-fn kind_of(entry: &fs::DirEntry, depth: usize, messages: &mut Vec<Message>) -> Option<Kind> {
-    let name = entry.file_name();
-    let name = name.to_string_lossy();
+fn kind_of(entry: &fs::DirEntry, depth: usize) -> Result<Kind, Message> {
     match entry.file_type() {
-        Ok(t) if t.is_file() => return Some(Kind::File),
-        Ok(t) if t.is_dir() => return Some(Kind::Dir),
+        Ok(t) if t.is_file() => return Ok(Kind::File),
+        Ok(t) if t.is_dir() => return Ok(Kind::Dir),
         _ => {}
     }
     match fs::metadata(entry.path()) {
-        Ok(meta) if meta.is_file() => Some(Kind::File),
-        Ok(meta) if meta.is_dir() => Some(Kind::Dir),
-        Ok(meta) => {
-            messages.push(Message::new(
-                Level::Error,
-                format!(
-                    "unsupported file type {}: {:o}",
-                    entry.path().display(),
-                    meta.mode() & S_IFMT
-                ),
-            ));
-            None
-        }
-        Err(e) => {
-            // depmod names the directory's descriptor: 3 for the top directory, one more per
-            // level below it.
-            messages.push(Message::new(
-                Level::Error,
-                format!("fstatat({}, {name}): {}", depth + 3, strerror(&e)),
-            ));
-            None
-        }
+        Ok(meta) if meta.is_file() => Ok(Kind::File),
+        Ok(meta) if meta.is_dir() => Ok(Kind::Dir),
+        Ok(meta) => Err(Message::new(
+            Level::Error,
+            format!(
+                "unsupported file type {}: {:o}",
+                entry.path().display(),
+                meta.mode() & S_IFMT
+            ),
+        )),
+        // depmod names the directory's descriptor: 3 for the top directory, one more per level
+        // below it.
+        Err(e) => Err(Message::new(
+            Level::Error,
+            format!(
+                "fstatat({}, {}): {}",
+                depth + 3,
+                entry.file_name().to_string_lossy(),
+                strerror(&e)
+            ),
+        )),
     }
 }
 
-/// Visits `entries` of the directory `dir`, whose files have output paths `prefix` + name.
+/// What `entries` of the directory `dir` hold (files with output paths `prefix` + name), in
+/// walk order.
 fn walk(
     dir: &Path,
     prefix: &str,
     entries: Vec<fs::DirEntry>,
     depth: usize,
     cfg: &DepmodConfig,
-    found: &mut Discovery,
-    by_name: &mut HashMap<String, usize>,
-) {
-    for entry in entries {
-        let os_name = entry.file_name();
-        let name = os_name.to_string_lossy();
-        if ALWAYS_SKIPPED.contains(&name.as_ref()) {
-            continue;
-        }
-        let Some(kind) = kind_of(&entry, depth, &mut found.messages) else {
-            continue;
-        };
-        let path = dir.join(&os_name);
-        match kind {
-            Kind::Dir => {
-                if cfg.is_excluded_dir(&name) {
-                    continue;
-                }
-                match sorted_entries(&path) {
-                    Ok(sub) => {
-                        let sub_prefix = format!("{prefix}{name}/");
-                        walk(&path, &sub_prefix, sub, depth + 1, cfg, found, by_name);
-                    }
-                    Err(e) => found.messages.push(Message::new(
-                        Level::Error,
-                        format!(
-                            "could not open directory {}: {}",
-                            path.display(),
-                            strerror(&e)
-                        ),
-                    )),
-                }
-            }
-            Kind::File => {
-                if is_module_file_name(&name) {
-                    let candidate = Candidate::new(path, format!("{prefix}{name}"));
-                    found.offer(by_name, cfg, candidate);
-                }
-            }
-        }
+) -> Vec<Found> {
+    let per_entry: Vec<Vec<Found>> = entries
+        .into_par_iter()
+        .map(|entry| visit(dir, prefix, entry, depth, cfg))
+        .collect();
+    per_entry.into_iter().flatten().collect()
+}
+
+/// What one directory entry holds.
+fn visit(
+    dir: &Path,
+    prefix: &str,
+    entry: fs::DirEntry,
+    depth: usize,
+    cfg: &DepmodConfig,
+) -> Vec<Found> {
+    let os_name = entry.file_name();
+    let name = os_name.to_string_lossy();
+    if ALWAYS_SKIPPED.contains(&name.as_ref()) {
+        return Vec::new();
+    }
+    let kind = match kind_of(&entry, depth) {
+        Ok(kind) => kind,
+        Err(message) => return vec![Found::Message(message)],
+    };
+    let path = dir.join(&os_name);
+    match kind {
+        Kind::Dir if cfg.is_excluded_dir(&name) => Vec::new(),
+        Kind::Dir => match sorted_entries(&path) {
+            Ok(sub) => walk(&path, &format!("{prefix}{name}/"), sub, depth + 1, cfg),
+            Err(e) => vec![Found::Message(Message::new(
+                Level::Error,
+                format!("could not open directory {}: {}", path.display(), strerror(&e)),
+            ))],
+        },
+        Kind::File if is_module_file_name(&name) => vec![Found::Module(Candidate::new(
+            path,
+            format!("{prefix}{name}"),
+        ))],
+        Kind::File => Vec::new(),
     }
 }
 

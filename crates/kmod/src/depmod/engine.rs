@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use modconf::{list_depmod_config_files, DepmodConfig};
 use rayon::prelude::*;
@@ -514,7 +515,6 @@ fn write_files(
             out
         },
     ];
-    let outputs: Vec<Output> = jobs.par_iter().map(|job| job()).collect();
     if opts.create_out_dir {
         if let Err(e) = fs::create_dir_all(&opts.out_dir) {
             return Err(fail(
@@ -528,15 +528,49 @@ fn write_files(
             ));
         }
     }
-    for out in outputs {
-        for m in out.messages {
-            reporter.message(m);
+    // Files are built in parallel by the thread pool while this thread publishes them in order
+    // as soon as each one and all before it are ready.
+    let (tx, rx) = mpsc::channel::<(usize, Output)>();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            jobs.par_iter()
+                .enumerate()
+                .for_each_with(tx, |tx, (i, job)| {
+                    // The receiver lives until every file has been sent.
+                    let _ = tx.send((i, job()));
+                });
+        });
+        let mut ready: Vec<Option<Output>> = jobs.iter().map(|_| None).collect();
+        let mut next = 0usize;
+        let mut result = Ok(());
+        for (i, out) in rx {
+            if let Some(slot) = ready.get_mut(i) {
+                *slot = Some(out);
+            }
+            while result.is_ok() {
+                let Some(out) = ready.get_mut(next).and_then(Option::take) else {
+                    break;
+                };
+                next += 1;
+                result = publish_output(opts, out, reporter);
+            }
         }
-        let bytes = out
-            .bytes
-            .map_err(|e| fail(reporter, Level::Fatal, e.to_string()))?;
-        publish(&opts.out_dir, out.name, &bytes)
-            .map_err(|e| fail(reporter, Level::Error, e.to_string()))?;
+        result
+    })
+}
+
+/// Reports an output's messages and writes it.
+fn publish_output(
+    opts: &DepmodOptions,
+    out: Output,
+    reporter: &mut dyn Reporter,
+) -> Result<(), Failed> {
+    for m in out.messages {
+        reporter.message(m);
     }
-    Ok(())
+    let bytes = out
+        .bytes
+        .map_err(|e| fail(reporter, Level::Fatal, e.to_string()))?;
+    publish(&opts.out_dir, out.name, &bytes)
+        .map_err(|e| fail(reporter, Level::Error, e.to_string()))
 }

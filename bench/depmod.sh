@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Benchmark: our depmod against kmod 30's on the real module trees (tests/diff/setup-tree.sh).
+#
+#   bench/depmod.sh            # all trees
+#   BENCH_TREES="plain zst" BENCH_RUNS=10 bench/depmod.sh
+#
+# Both tools read the same scratch copy of each tree (kernel/ hard-linked from the cache when
+# possible); kmod 30 writes into its copy (it has no -o), ours into a separate -o directory.
+# The gzip tree is compared with kmod on the plain tree, since kmod 30 cannot read .ko.gz.
+# Prints hyperfine's medians, the ratio ours/kmod against the target, and peak RSS
+# (/usr/bin/time -f %M) of one run of each.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cache=${KMOD_TEST_CACHE:-$HOME/.cache/kmod-rs-tree}
+[ -f "$cache/kver" ] || { echo "bench: no trees in $cache; run tests/diff/setup-tree.sh" >&2; exit 2; }
+kver=$(cat "$cache/kver")
+for tool in hyperfine depmod python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is required (apt-get install time)" >&2; exit 2; }
+
+if [ -z "${KMOD_RS_BIN:-}" ]; then
+    (cd "$repo" && cargo build --release --quiet --bin kmod)
+    KMOD_RS_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/kmod"
+fi
+trees=${BENCH_TREES:-"plain zst xz gz"}
+runs=${BENCH_RUNS:-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/depmod-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+ln -s "$(realpath "$KMOD_RS_BIN")" "$work/depmod"
+ours="$work/depmod"
+
+copy_tree() { # <tree>: scratch copy with kernel/ hard-linked when on the same file system
+    local src="$cache/$1/lib/modules/$kver" dst="$work/$1/lib/modules/$kver"
+    [ -d "$dst" ] && return 0
+    mkdir -p "$dst"
+    cp -al "$src/kernel" "$dst/" 2>/dev/null || cp -r "$src/kernel" "$dst/"
+    cp "$src"/modules.order "$src"/modules.builtin "$src"/modules.builtin.modinfo "$dst/"
+}
+
+target() {
+    case $1 in plain) echo 0.25 ;; zst) echo 0.40 ;; xz) echo 0.55 ;; gz) echo 0.40 ;; esac
+}
+default_runs() {
+    case $1 in plain) echo 15 ;; zst) echo 7 ;; xz) echo 3 ;; gz) echo 7 ;; esac
+}
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+
+printf '%-6s %10s %10s %7s %7s %10s %10s\n' tree kmod ours ratio target "kmod KB" "ours KB" >"$work/table"
+for tree in $trees; do
+    kmod_tree=$tree
+    [ "$tree" = gz ] && kmod_tree=plain
+    copy_tree "$kmod_tree"
+    copy_tree "$tree"
+    n=${runs:-$(default_runs "$tree")}
+    kmod_cmd="depmod -b $work/$kmod_tree $kver"
+    ours_cmd="$ours -b $work/$tree -o $work/out-$tree $kver"
+    echo "== $tree: $n runs each" >&2
+    hyperfine --style basic --warmup 1 --runs "$n" --export-json "$work/$tree.json" \
+        -n "kmod 30 ($kmod_tree)" "$kmod_cmd" -n "ours ($tree)" "$ours_cmd" >&2
+    kmod_rss=$(rss $kmod_cmd)
+    ours_rss=$(rss $ours_cmd)
+    python3 - "$work/$tree.json" "$tree" "$(target "$tree")" "$kmod_rss" "$ours_rss" >>"$work/table" <<'PY'
+import json, sys
+path, tree, target, kmod_rss, ours_rss = sys.argv[1:]
+results = json.load(open(path))['results']
+kmod, ours = results[0]['median'], results[1]['median']
+ratio = ours / kmod
+verdict = 'ok' if ratio <= float(target) else 'SLOW'
+mem = 'ok' if int(ours_rss) <= int(kmod_rss) else 'BIG'
+print('%-6s %9.3fs %9.3fs %7.3f %7s %10s %10s  %s %s' % (tree, kmod, ours, ratio, target, kmod_rss, ours_rss, verdict, mem))
+PY
+done
+echo
+cat "$work/table"
