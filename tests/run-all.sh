@@ -25,7 +25,7 @@ else
     echo "== FAILED: tests/diff/setup-tree.sh"; status=1
 fi
 step "cargo test" cargo test --workspace -q
-export KMOD_RS_BIN="$PWD/target/release"
+export KMOD_RS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release"
 for t in tests/diff/*.sh; do
     case "$t" in */setup-tree.sh) continue ;; esac
     step "$t" "$t"
