@@ -35,6 +35,8 @@ pub struct Candidate {
     /// The path written to the outputs: relative to the module directory, or absolute for files
     /// outside it.
     pub out_path: String,
+    /// The file's size in bytes (0 if unknown), used to schedule the reading of big files first.
+    pub size: u64,
 }
 
 /// Is `name` a module file name: a known extension with something before it?
@@ -50,8 +52,8 @@ fn stem(file_name: &str) -> &str {
 }
 
 impl Candidate {
-    /// A candidate for the file `path` whose output path is `out_path`.
-    fn new(path: PathBuf, out_path: String) -> Self {
+    /// A candidate for the file `path` of `size` bytes whose output path is `out_path`.
+    fn new(path: PathBuf, out_path: String, size: u64) -> Self {
         let file_name = out_path.rsplit('/').next().unwrap_or(&out_path);
         let disk_name = stem(file_name).to_string();
         Candidate {
@@ -59,6 +61,7 @@ impl Candidate {
             disk_name,
             path,
             out_path,
+            size,
         }
     }
 }
@@ -164,7 +167,8 @@ fn sorted_entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
 
 /// What a directory entry is, following symbolic links.
 enum Kind {
-    File,
+    /// A regular file of this size.
+    File(u64),
     Dir,
 }
 
@@ -172,12 +176,16 @@ enum Kind {
 /// types and failures are reported.
 fn kind_of(entry: &fs::DirEntry, depth: usize) -> Result<Kind, Message> {
     match entry.file_type() {
-        Ok(t) if t.is_file() => return Ok(Kind::File),
         Ok(t) if t.is_dir() => return Ok(Kind::Dir),
+        Ok(t) if t.is_file() => {
+            if let Ok(meta) = entry.metadata() {
+                return Ok(Kind::File(meta.len()));
+            }
+        }
         _ => {}
     }
     match fs::metadata(entry.path()) {
-        Ok(meta) if meta.is_file() => Ok(Kind::File),
+        Ok(meta) if meta.is_file() => Ok(Kind::File(meta.len())),
         Ok(meta) if meta.is_dir() => Ok(Kind::Dir),
         Ok(meta) => Err(Message::new(
             Level::Error,
@@ -244,11 +252,12 @@ fn visit(
                 format!("could not open directory {}: {}", path.display(), strerror(&e)),
             ))],
         },
-        Kind::File if is_module_file_name(&name) => vec![Found::Module(Candidate::new(
+        Kind::File(size) if is_module_file_name(&name) => vec![Found::Module(Candidate::new(
             path,
             format!("{prefix}{name}"),
+            size,
         ))],
-        Kind::File => Vec::new(),
+        Kind::File(_) => Vec::new(),
     }
 }
 
@@ -261,23 +270,26 @@ pub fn explicit_files(files: &[PathBuf], module_dir: &Path) -> Result<Discovery,
     let cfg = DepmodConfig::default();
     let dir = module_dir.to_string_lossy();
     for file in files {
-        if let Err(e) = fs::metadata(file) {
-            return Err(Message::new(
-                Level::Fatal,
-                format!(
-                    "could not create module {}: {}",
-                    file.display(),
-                    strerror(&e)
-                ),
-            ));
-        }
+        let size = match fs::metadata(file) {
+            Ok(meta) => meta.len(),
+            Err(e) => {
+                return Err(Message::new(
+                    Level::Fatal,
+                    format!(
+                        "could not create module {}: {}",
+                        file.display(),
+                        strerror(&e)
+                    ),
+                ))
+            }
+        };
         let text = file.to_string_lossy();
         let out_path = text
             .strip_prefix(dir.as_ref())
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or(&text)
             .to_string();
-        found.offer(&mut by_name, &cfg, Candidate::new(file.clone(), out_path));
+        found.offer(&mut by_name, &cfg, Candidate::new(file.clone(), out_path, size));
     }
     Ok(found)
 }

@@ -275,8 +275,11 @@ fn read_modules(candidates: Vec<Candidate>, reporter: &mut dyn Reporter) -> Vec<
         Level::Debug,
         format!("load symbols ({} modules)", candidates.len()),
     ));
-    let paths: Vec<&Path> = candidates.iter().map(|c| c.path.as_path()).collect();
-    let results = scan_all(&paths);
+    let files: Vec<(&Path, u64)> = candidates
+        .iter()
+        .map(|c| (c.path.as_path(), c.size))
+        .collect();
+    let results = scan_all(&files);
     candidates
         .into_iter()
         .zip(results)

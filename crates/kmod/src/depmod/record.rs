@@ -84,6 +84,14 @@ impl ModuleInfo {
         self.needs.push(Need { name, crc, weak });
     }
 
+    /// Releases spare capacity (kept for the whole run, it adds up over thousands of modules).
+    pub fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.exports.shrink_to_fit();
+        self.needs.shrink_to_fit();
+        self.aliases.shrink_to_fit();
+    }
+
     /// Collects the `.modinfo` keys depmod uses from `(key, value)` pairs in section order.
     pub fn add_modinfo<'a>(&mut self, entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) {
         for (key, value) in entries {

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use modfile::ModuleFile;
 use rayon::prelude::*;
 
@@ -38,12 +40,50 @@ pub fn scan_module(path: &Path) -> Result<ModuleInfo, ScanError> {
     if let Ok(entries) = elf.modinfo() {
         info.add_modinfo(entries.iter().map(|e| (e.key, e.value)));
     }
+    // Thousands of these stay alive until the end: give back what growing left unused.
+    info.shrink_to_fit();
     Ok(info)
 }
 
-/// Scans every path (in parallel); results are in the order of `paths`.
-pub fn scan_all(paths: &[&Path]) -> Vec<Result<ModuleInfo, ScanError>> {
-    paths.par_iter().map(|p| scan_module(p)).collect()
+/// Scans every `(path, size)` in parallel; results are in the order of `files`.
+///
+/// Files are handed to the threads biggest first from a shared queue (greedy longest-job-first):
+/// no big compressed module is left for the end while the other threads idle, and the biggest
+/// decompression buffers are needed while little else has been read yet.
+pub fn scan_all(files: &[(&Path, u64)]) -> Vec<Result<ModuleInfo, ScanError>> {
+    let mut queue: Vec<usize> = (0..files.len()).collect();
+    queue.sort_by_key(|&i| std::cmp::Reverse(files.get(i).map_or(0, |f| f.1)));
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().max(1);
+    let done: Vec<Vec<(usize, Result<ModuleInfo, ScanError>)>> = (0..workers)
+        .into_par_iter()
+        .map(|_| {
+            let mut mine = Vec::new();
+            loop {
+                let at = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = queue.get(at) else {
+                    break;
+                };
+                if let Some(&(path, _)) = files.get(i) {
+                    mine.push((i, scan_module(path)));
+                }
+            }
+            mine
+        })
+        .collect();
+    let mut results: Vec<Option<Result<ModuleInfo, ScanError>>> =
+        (0..files.len()).map(|_| None).collect();
+    for (i, result) in done.into_iter().flatten() {
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(result);
+        }
+    }
+    // Every slot is filled above; a gap would only mean reading that file again.
+    results
+        .into_iter()
+        .zip(files)
+        .map(|(result, &(path, _))| result.unwrap_or_else(|| scan_module(path)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -74,7 +114,7 @@ mod tests {
             std::fs::write(&path, data).unwrap();
             paths.push(path);
         }
-        let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        let refs: Vec<(&Path, u64)> = paths.iter().map(|p| (p.as_path(), 0)).collect();
         for result in scan_all(&refs) {
             let info = result.unwrap();
             assert_eq!(info.aliases, [b"pci:v*".to_vec()]);
@@ -94,6 +134,31 @@ mod tests {
             assert!(needs.contains(&("sb", 0x22, false)), "{needs:?}");
             assert!(needs.contains(&("sw", 0, true)), "{needs:?}");
         }
+    }
+
+    #[test]
+    fn results_come_back_in_input_order_whatever_the_sizes() {
+        let t = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for i in 0..20 {
+            let data = ModuleBuilder::new("m")
+                .modinfo("alias", &format!("alias-{i}"))
+                .build();
+            let path = t.path().join(format!("m{i}.ko"));
+            std::fs::write(&path, data).unwrap();
+            paths.push(path);
+        }
+        let files: Vec<(&Path, u64)> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_path(), (i as u64 * 7919) % 13))
+            .collect();
+        let aliases: Vec<Vec<u8>> = scan_all(&files)
+            .into_iter()
+            .map(|r| r.unwrap().aliases.remove(0))
+            .collect();
+        let expected: Vec<Vec<u8>> = (0..20).map(|i| format!("alias-{i}").into_bytes()).collect();
+        assert_eq!(aliases, expected);
     }
 
     #[test]
