@@ -249,7 +249,11 @@ fn visit(
             Ok(sub) => walk(&path, &format!("{prefix}{name}/"), sub, depth + 1, cfg),
             Err(e) => vec![Found::Message(Message::new(
                 Level::Error,
-                format!("could not open directory {}: {}", path.display(), strerror(&e)),
+                format!(
+                    "could not open directory {}: {}",
+                    path.display(),
+                    strerror(&e)
+                ),
             ))],
         },
         Kind::File(size) if is_module_file_name(&name) => vec![Found::Module(Candidate::new(
@@ -289,7 +293,11 @@ pub fn explicit_files(files: &[PathBuf], module_dir: &Path) -> Result<Discovery,
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or(&text)
             .to_string();
-        found.offer(&mut by_name, &cfg, Candidate::new(file.clone(), out_path, size));
+        found.offer(
+            &mut by_name,
+            &cfg,
+            Candidate::new(file.clone(), out_path, size),
+        );
     }
     Ok(found)
 }
