@@ -562,7 +562,9 @@ fn write_files(
     })
 }
 
-/// Reports an output's messages and writes it.
+/// Reports an output's messages and writes it. A file that cannot be written is reported and
+/// the next one is tried (depmod 30 even exits with success then); a file that cannot be built
+/// is fatal.
 fn publish_output(
     opts: &DepmodOptions,
     out: Output,
@@ -574,6 +576,8 @@ fn publish_output(
     let bytes = out
         .bytes
         .map_err(|e| fail(reporter, Level::Fatal, e.to_string()))?;
-    publish(&opts.out_dir, out.name, &bytes)
-        .map_err(|e| fail(reporter, Level::Error, e.to_string()))
+    if let Err(e) = publish(&opts.out_dir, out.name, &bytes) {
+        reporter.message(Message::new(Level::Error, e.to_string()));
+    }
+    Ok(())
 }

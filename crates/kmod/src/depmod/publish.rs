@@ -9,11 +9,14 @@ use std::path::{Path, PathBuf};
 /// Why a file could not be published.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// The temporary file could not be created.
-    #[error("could not create {}: {}", path.display(), super::strerror(source))]
+    /// The temporary file could not be created (worded like depmod's failing `openat`, with
+    /// the flags `O_WRONLY|O_CREAT|O_EXCL` and mode in octal).
+    #[error("openat({}, {}, 301, 644): {}", dir.display(), name, super::strerror(source))]
     Create {
-        /// The temporary file.
-        path: PathBuf,
+        /// The output directory.
+        dir: PathBuf,
+        /// The temporary file's name.
+        name: String,
         /// The system error.
         source: io::Error,
     },
@@ -40,23 +43,27 @@ pub enum PublishError {
     },
 }
 
-/// The temporary name used for `name` by this process.
-fn temp_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+/// A temporary name for `name`, unique to this process and moment.
+fn temp_name(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(".{name}.{}.{nanos}.tmp", std::process::id())
 }
 
 /// Writes `data` to `dir/name` through a temporary file (mode 0644 before umask) and a rename.
 /// On failure the temporary file is removed and the old file, if any, is left untouched.
 pub fn publish(dir: &Path, name: &str, data: &[u8]) -> Result<(), PublishError> {
-    let tmp = temp_path(dir, name);
+    let tmp_name = temp_name(name);
+    let tmp = dir.join(&tmp_name);
     let mut file = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o644)
         .open(&tmp)
         .map_err(|source| PublishError::Create {
-            path: tmp.clone(),
+            dir: dir.to_path_buf(),
+            name: tmp_name.clone(),
             source,
         })?;
     if let Err(source) = file.write_all(data).and_then(|()| file.flush()) {
