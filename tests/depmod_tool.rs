@@ -619,6 +619,17 @@ fn explicit_files_outdir_and_moduledir() {
         "kernel/a.ko: kernel/b.ko\nkernel/b.ko:\n"
     );
     same_as_kmod(&root, &tree, &args);
+    // -a and -A work on the whole directory whatever files are named (even relative ones).
+    for flag in ["-a", "-A"] {
+        let args = [flag, "-b", "{root}", VERSION, "{dir}/kernel/a.ko", "rel.ko"];
+        let run = run_at(&root, &tree, &ours(), &args);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert_eq!(
+            text(&run, "modules.dep"),
+            "kernel/a.ko: kernel/b.ko\nkernel/b.ko:\nkernel/c.ko:\n"
+        );
+        same_as_kmod(&root, &tree, &args);
+    }
     // -o writes below the output directory and leaves the tree alone.
     let args = [
         "-C",

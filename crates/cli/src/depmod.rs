@@ -118,8 +118,9 @@ fn options(s: &Settings) -> Option<DepmodOptions> {
     if s.errsyms && s.symvers.is_none() && s.system_map.is_none() {
         log::warning(PROG, "-e needs -E or -F");
     }
+    // With -a or -A, depmod works on the whole directory and ignores file arguments.
     let mut files = Vec::new();
-    for file in operands {
+    for file in operands.filter(|_| !s.all && !s.quick) {
         let path = PathBuf::from(file);
         if !path.is_absolute() {
             log::log(
@@ -253,6 +254,18 @@ mod tests {
     fn bad_operands() {
         assert!(options(&settings(&["abc"])).is_none());
         assert!(options(&settings(&["1.0", "rel.ko"])).is_none());
+    }
+
+    #[test]
+    fn all_and_quick_ignore_file_arguments() {
+        for flag in [
+            |s: &mut Settings| s.all = true,
+            |s: &mut Settings| s.quick = true,
+        ] {
+            let mut s = settings(&["1.0", "rel.ko", "/abs/x.ko"]);
+            flag(&mut s);
+            assert!(options(&s).unwrap().files.is_empty());
+        }
     }
 
     #[test]

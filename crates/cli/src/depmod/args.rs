@@ -30,6 +30,8 @@ pub const OPTIONS: &[OptSpec] = &[
 /// What the command line asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
+    /// `-a`.
+    pub all: bool,
     /// `-A`.
     pub quick: bool,
     /// `-b`, as given.
@@ -99,6 +101,7 @@ fn interpret(parsed: Parsed) -> Action {
     for opt in parsed.opts {
         let value = opt.value.unwrap_or_default();
         match opt.id {
+            "all" => s.all = true,
             "quick" => s.quick = true,
             "basedir" => s.basedir = Some(value),
             "moduledir" => s.moduledir = Some(value),
@@ -180,7 +183,7 @@ mod tests {
             "1.2.3",
             "/x.ko",
         ]);
-        assert!(s.quick && s.errsyms && s.dry_run && s.warn);
+        assert!(s.all && s.quick && s.errsyms && s.dry_run && s.warn);
         assert_eq!(s.basedir, Some("/r".into()));
         assert_eq!(s.moduledir, Some("/usr/lib/modules".into()));
         assert_eq!(s.outdir, Some("out".into()));
