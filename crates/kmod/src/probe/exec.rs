@@ -1,0 +1,144 @@
+//! Carrying out the actions of a plan: the [`Executor`] trait and the implementations that do not
+//! need the kernel.
+//!
+//! The kernel side plugs in here: implement [`Executor`] for [`crate::kernel::Kernel`] (its
+//! `insert`/`remove` map one to one; errors carry their errno) with `run_command` from
+//! [`run_shell`], and hand it to [`super::run_insert`]/[`super::run_remove`] (the kernel's state
+//! is already read through [`super::KernelState`] for `Kernel`). Until then modprobe uses
+//! [`CommandsOnly`], which runs install/remove commands for real and answers every kernel
+//! operation with `ENOSYS`.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::kernel::{InsertFlags, RemoveFlags};
+
+/// A system error number (Linux numbering), displayed as the C library's `strerror` text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// Operation not permitted.
+    pub const EPERM: Errno = Errno(1);
+    /// No such file or directory.
+    pub const ENOENT: Errno = Errno(2);
+    /// Resource temporarily unavailable.
+    pub const EAGAIN: Errno = Errno(11);
+    /// Device or resource busy.
+    pub const EBUSY: Errno = Errno(16);
+    /// File exists (kmod: "Module already in kernel").
+    pub const EEXIST: Errno = Errno(17);
+    /// Invalid argument.
+    pub const EINVAL: Errno = Errno(22);
+    /// Function not implemented.
+    pub const ENOSYS: Errno = Errno(38);
+
+    /// The errno of an I/O error (`EIO` when it has none).
+    pub fn from_io(e: &std::io::Error) -> Errno {
+        Errno(e.raw_os_error().unwrap_or(5))
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = std::io::Error::from_raw_os_error(self.0).to_string();
+        match text.rfind(" (os error ") {
+            Some(cut) => f.write_str(text.get(..cut).unwrap_or(&text)),
+            None => f.write_str(&text),
+        }
+    }
+}
+
+/// Does what a plan says.
+pub trait Executor {
+    /// Loads the module file at `path` with `options`.
+    fn insert(&mut self, path: &Path, options: &str, flags: InsertFlags) -> Result<(), Errno>;
+    /// Unloads module `name`.
+    fn remove(&mut self, name: &str, flags: RemoveFlags) -> Result<(), Errno>;
+    /// Runs a shell command (`/bin/sh -c`) with extra environment variables; returns its exit
+    /// status as kmod sees it (`WEXITSTATUS`: 0 for a command killed by a signal).
+    fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno>;
+}
+
+/// Does nothing and succeeds (`modprobe -n`, `--show-depends`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DryRun;
+
+impl Executor for DryRun {
+    fn insert(&mut self, _path: &Path, _options: &str, _flags: InsertFlags) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn remove(&mut self, _name: &str, _flags: RemoveFlags) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn run_command(&mut self, _command: &str, _env: &[(&str, &str)]) -> Result<i32, Errno> {
+        Ok(0)
+    }
+}
+
+/// Runs install/remove commands for real; kernel operations fail with `ENOSYS` until the kernel
+/// interface is wired in (see the module documentation).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommandsOnly;
+
+impl Executor for CommandsOnly {
+    fn insert(&mut self, _path: &Path, _options: &str, _flags: InsertFlags) -> Result<(), Errno> {
+        Err(Errno::ENOSYS)
+    }
+
+    fn remove(&mut self, _name: &str, _flags: RemoveFlags) -> Result<(), Errno> {
+        Err(Errno::ENOSYS)
+    }
+
+    fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
+        run_shell(command, env)
+    }
+}
+
+/// `system(command)` with `env` added: `/bin/sh -c command`, standard streams inherited.
+pub fn run_shell(command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
+    let status = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| Errno::from_io(&e))?;
+    Ok(status.code().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_texts() {
+        assert_eq!(Errno::ENOENT.to_string(), "No such file or directory");
+        assert_eq!(Errno::ENOSYS.to_string(), "Function not implemented");
+        assert_eq!(Errno(129).to_string(), "Key was rejected by service");
+        let io = std::io::Error::from_raw_os_error(21);
+        assert_eq!(Errno::from_io(&io), Errno(21));
+    }
+
+    #[test]
+    fn commands_run_with_their_environment() {
+        let mut exec = CommandsOnly;
+        assert_eq!(
+            exec.run_command(
+                "test \"$MODPROBE_MODULE\" = ext4",
+                &[("MODPROBE_MODULE", "ext4")]
+            ),
+            Ok(0)
+        );
+        assert_eq!(exec.run_command("exit 3", &[]), Ok(3));
+        assert_eq!(
+            exec.insert(Path::new("/x.ko"), "", InsertFlags::default()),
+            Err(Errno::ENOSYS)
+        );
+        assert_eq!(exec.remove("x", RemoveFlags::default()), Err(Errno::ENOSYS));
+        let mut dry = DryRun;
+        assert_eq!(dry.run_command("exit 3", &[]), Ok(0));
+        assert_eq!(dry.remove("x", RemoveFlags { force: true }), Ok(()));
+    }
+}
