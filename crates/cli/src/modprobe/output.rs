@@ -1,0 +1,185 @@
+//! modprobe's output: stdout buffered like C stdio (fully on pipes and files, by line on a
+//! terminal), messages in kmod's format filtered by modprobe's verbosity, optionally to syslog.
+//!
+//! kmod's rules, which this reproduces: before the library is set up only ERROR and worse are
+//! printed; afterwards everything up to the verbosity (WARNING by default, nothing with `-q`,
+//! one level more per `-v`). A FATAL message that is printed ends the program (exit status 1);
+//! a suppressed one does not.
+
+use std::io::{BufWriter, IsTerminal, Stdout, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixDatagram;
+
+use kmod::probe::{Action, Refusal, Report};
+use modconf::{Diagnostic, Level};
+
+use crate::log::Priority;
+use crate::EXIT_FAILURE;
+
+/// syslog priority `LOG_EMERG` (what `-q` sets the verbosity to).
+pub const LOG_EMERG: i32 = 0;
+/// syslog priority `LOG_ERR`.
+pub const LOG_ERR: i32 = 3;
+/// syslog priority `LOG_WARNING`: modprobe's default verbosity.
+pub const LOG_WARNING: i32 = 4;
+/// syslog facility `LOG_DAEMON`.
+const LOG_DAEMON: i32 = 3 << 3;
+
+/// Where modprobe's stdout and messages go.
+pub struct Output {
+    prog: String,
+    stdout: BufWriter<Stdout>,
+    line_buffered: bool,
+    threshold: i32,
+    log_priority: Priority,
+    syslog: Option<UnixDatagram>,
+    show_actions: bool,
+}
+
+impl Output {
+    /// Output for program `prog` (the basename of argv[0]), before option parsing.
+    pub fn new(prog: &str) -> Output {
+        let stdout = std::io::stdout();
+        Output {
+            prog: prog.to_string(),
+            line_buffered: stdout.is_terminal(),
+            stdout: BufWriter::with_capacity(64 * 1024, stdout),
+            threshold: LOG_ERR,
+            log_priority: Priority::Fatal,
+            syslog: None,
+            show_actions: false,
+        }
+    }
+
+    /// Sends messages to syslog (`-s`, or when stderr is unusable), as kmod's `log_open`.
+    pub fn open(&mut self, syslog: bool) {
+        if syslog || !stderr_usable() {
+            self.syslog = UnixDatagram::unbound().ok();
+        }
+    }
+
+    /// Applies the options once the library is set up: verbosity (`-q`, `-v`), the priority of
+    /// modprobe's own "log" messages (FATAL, or WARNING with `-a`) and whether actions are printed
+    /// (`-v`, `--show-depends`).
+    pub fn setup(&mut self, verbose: i32, all: bool, show_actions: bool) {
+        self.threshold = verbose;
+        self.log_priority = if all {
+            Priority::Warning
+        } else {
+            Priority::Fatal
+        };
+        self.show_actions = show_actions;
+    }
+
+    /// Writes to stdout.
+    pub fn print(&mut self, text: &str) {
+        self.print_bytes(text.as_bytes());
+    }
+
+    /// Writes bytes to stdout.
+    pub fn print_bytes(&mut self, bytes: &[u8]) {
+        // Like kmod, output errors (a closed pipe) do not change the outcome.
+        let _ = self.stdout.write_all(bytes);
+        if self.line_buffered && bytes.contains(&b'\n') {
+            let _ = self.stdout.flush();
+        }
+    }
+
+    /// Prints a message at `prio` unless the verbosity hides it; a printed FATAL message ends
+    /// the program.
+    pub fn log(&mut self, prio: Priority, msg: &str) {
+        if prio as i32 > self.threshold {
+            return;
+        }
+        match &self.syslog {
+            Some(sock) => {
+                let line = format!(
+                    "<{}>{}: {}: {msg}",
+                    LOG_DAEMON | prio as i32,
+                    self.prog,
+                    prio.label()
+                );
+                let _ = sock.send_to(line.as_bytes(), "/dev/log");
+            }
+            None => {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "{}: {}: {msg}",
+                    self.prog,
+                    prio.label()
+                );
+            }
+        }
+        if prio == Priority::Fatal {
+            self.exit(EXIT_FAILURE);
+        }
+    }
+
+    /// modprobe's own "log" messages (`Module X not found ...`): FATAL, or WARNING with `-a`.
+    pub fn tool_log(&mut self, msg: &str) {
+        self.log(self.log_priority, msg);
+    }
+
+    /// Flushes stdout.
+    pub fn flush(&mut self) {
+        let _ = self.stdout.flush();
+    }
+
+    /// Flushes stdout and exits.
+    pub fn exit(&mut self, status: i32) -> ! {
+        self.flush();
+        std::process::exit(status)
+    }
+}
+
+/// Is file descriptor 2 open? (kmod logs to syslog when it is not.)
+fn stderr_usable() -> bool {
+    std::io::stderr().as_fd().try_clone_to_owned().is_ok()
+}
+
+/// The tool priority of a library message.
+fn priority(level: Level) -> Priority {
+    match level {
+        Level::Error => Priority::Error,
+        Level::Warning => Priority::Warning,
+        Level::Info => Priority::Info,
+        Level::Debug => Priority::Debug,
+    }
+}
+
+impl Report for Output {
+    fn action(&mut self, action: &Action<'_>) {
+        if self.show_actions {
+            self.print(&format!("{action}\n"));
+        }
+    }
+
+    fn message(&mut self, message: &Diagnostic) {
+        self.log(priority(message.level), &message.message);
+    }
+
+    fn refusal(&mut self, refusal: &Refusal) {
+        self.tool_log(&refusal.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_levels_map_to_tool_priorities() {
+        assert_eq!(priority(Level::Error), Priority::Error);
+        assert_eq!(priority(Level::Debug), Priority::Debug);
+    }
+
+    #[test]
+    fn suppressed_fatal_messages_do_not_exit() {
+        let mut out = Output::new("modprobe");
+        out.setup(LOG_EMERG, false, false);
+        // Would exit the test process if it were printed.
+        out.tool_log("Module x not found.");
+        out.log(Priority::Error, "hidden");
+        assert!(stderr_usable());
+    }
+}
