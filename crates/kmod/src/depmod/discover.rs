@@ -22,6 +22,8 @@ const ALWAYS_SKIPPED: [&str; 2] = ["build", "source"];
 
 /// `S_IFMT`: the file type bits of `st_mode`.
 const S_IFMT: u32 = 0o170_000;
+/// `EEXIST`.
+const EEXIST: i32 = 17;
 
 /// A module file found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,25 +268,24 @@ fn visit(
 }
 
 /// Module files named on the command line (absolute paths). Output paths are relative to
-/// `module_dir` for files inside it. A file that does not exist is fatal, as in depmod
-/// (`could not create module <path>: <err>`).
-pub fn explicit_files(files: &[PathBuf], module_dir: &Path) -> Result<Discovery, Message> {
+/// `module_dir` for files inside it. As in depmod, a file that does not exist, or a second file
+/// for the same module name, is fatal; the messages to print are returned.
+pub fn explicit_files(files: &[PathBuf], module_dir: &Path) -> Result<Discovery, Vec<Message>> {
     let mut found = Discovery::default();
-    let mut by_name = HashMap::new();
-    let cfg = DepmodConfig::default();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
     let dir = module_dir.to_string_lossy();
     for file in files {
         let size = match fs::metadata(file) {
             Ok(meta) => meta.len(),
             Err(e) => {
-                return Err(Message::new(
+                return Err(vec![Message::new(
                     Level::Fatal,
                     format!(
                         "could not create module {}: {}",
                         file.display(),
                         strerror(&e)
                     ),
-                ))
+                )])
             }
         };
         let text = file.to_string_lossy();
@@ -293,13 +294,50 @@ pub fn explicit_files(files: &[PathBuf], module_dir: &Path) -> Result<Discovery,
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or(&text)
             .to_string();
-        found.offer(
-            &mut by_name,
-            &cfg,
-            Candidate::new(file.clone(), out_path, size),
-        );
+        let candidate = Candidate::new(file.clone(), out_path, size);
+        if let Some(old) = by_name
+            .get(&candidate.name)
+            .and_then(|&i| found.modules.get(i))
+        {
+            return Err(duplicate_file(&candidate, old));
+        }
+        by_name.insert(candidate.name.clone(), found.modules.len());
+        found.modules.push(candidate);
     }
     Ok(found)
+}
+
+/// depmod's (libkmod's) messages for a module named twice on the command line.
+fn duplicate_file(new: &Candidate, old: &Candidate) -> Vec<Message> {
+    let exists = strerror(&io::Error::from_raw_os_error(EEXIST));
+    if new.path == old.path {
+        return vec![
+            Message::new(
+                Level::Error,
+                format!("hash_add_unique {}: {exists}", new.name),
+            ),
+            Message::new(
+                Level::Fatal,
+                format!("could not add module {}: {exists}", new.path.display()),
+            ),
+        ];
+    }
+    vec![
+        Message::new(
+            Level::Error,
+            format!(
+                "kmod_module_new_from_path: kmod_module '{}' already exists with different path: \
+                 new-path='{}' old-path='{}'",
+                new.name,
+                new.path.display(),
+                old.path.display()
+            ),
+        ),
+        Message::new(
+            Level::Fatal,
+            format!("could not create module {}: {exists}", new.path.display()),
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -442,8 +480,30 @@ mod tests {
         assert_eq!(outs(&found), ["kernel/c.ko", outside.as_str()]);
         let err = explicit_files(&[PathBuf::from("/nonexist.ko")], &d).unwrap_err();
         assert_eq!(
-            err.to_string(),
+            err[0].to_string(),
             "FATAL: could not create module /nonexist.ko: No such file or directory"
         );
+        touch(&d.join("updates/c.ko"));
+        let twice = [d.join("kernel/c.ko"), d.join("updates/c.ko")];
+        let err = explicit_files(&twice, &d).unwrap_err();
+        let texts: Vec<String> = err.iter().map(|m| m.to_string()).collect();
+        assert_eq!(
+            texts,
+            [
+                format!(
+                    "ERROR: kmod_module_new_from_path: kmod_module 'c' already exists with \
+                     different path: new-path='{}' old-path='{}'",
+                    twice[1].display(),
+                    twice[0].display()
+                ),
+                format!(
+                    "FATAL: could not create module {}: File exists",
+                    twice[1].display()
+                ),
+            ]
+        );
+        let same = [d.join("kernel/c.ko"), d.join("kernel/c.ko")];
+        let err = explicit_files(&same, &d).unwrap_err();
+        assert_eq!(err[0].to_string(), "ERROR: hash_add_unique c: File exists");
     }
 }

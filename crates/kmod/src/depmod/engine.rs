@@ -212,8 +212,10 @@ fn find_modules(
             )
         })?
     } else {
-        explicit_files(&opts.files, &opts.module_dir).map_err(|m| {
-            reporter.message(m);
+        explicit_files(&opts.files, &opts.module_dir).map_err(|messages| {
+            for m in messages {
+                reporter.message(m);
+            }
             Failed
         })?
     };
