@@ -27,8 +27,9 @@ enum Task<'a> {
 impl Index {
     /// Enumerates the subtree of `start` depth-first, children in ascending edge order, calling
     /// `visit(key, node)` for every node with values. `key` starts as the key of `start` (including
-    /// its prefix, or the part of it the caller wants to see). Spends one budget unit per node and per
-    /// child table entry; the key never grows beyond the file's length.
+    /// its prefix, or the part of it the caller wants to see). Spends one budget unit per node, per
+    /// child table entry and per prefix byte, and the key's length for every visit; the key never
+    /// grows beyond the file's length.
     pub(crate) fn walk<'a>(
         &'a self,
         start: Node<'a>,
@@ -45,6 +46,10 @@ impl Index {
                 Task::Child(ch, word, base_len) => {
                     budget.spend(1).map_err(|p| self.corrupt(p))?;
                     let node = self.node(word)?;
+                    // Decoding the prefix and copying it into the key cost its length.
+                    budget
+                        .spend(node.prefix.len())
+                        .map_err(|p| self.corrupt(p))?;
                     buf.truncate(base_len);
                     buf.push(ch);
                     buf.extend_from_slice(node.prefix);
@@ -61,6 +66,7 @@ impl Index {
                         match order {
                             ValuesAt::BeforeChildren => {
                                 buf.truncate(key_len);
+                                budget.spend_key(buf.len()).map_err(|p| self.corrupt(p))?;
                                 visit(&buf, &node)?;
                             }
                             ValuesAt::AfterChildren => stack.push(Task::Report(node, key_len)),
@@ -73,6 +79,7 @@ impl Index {
                 }
                 Task::Report(node, key_len) => {
                     buf.truncate(key_len);
+                    budget.spend_key(buf.len()).map_err(|p| self.corrupt(p))?;
                     visit(&buf, &node)?;
                 }
             }

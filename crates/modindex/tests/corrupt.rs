@@ -81,6 +81,50 @@ fn shared_subtrees_cannot_explode() {
     assert_corrupt(idx.lookup_wild("*").map(|_| ()), "wild");
 }
 
+/// root -> 128 edges to B -> 128 edges to C -> 128 edges to X (values): 2 million paths through a
+/// small file. `long` is the prefix length of B (`at_top`) or of X.
+fn shared_subtree_with_long_prefix(long: usize, at_top: bool) -> Vec<u8> {
+    let mut body = Vec::new();
+    let table = |body: &mut Vec<u8>, word: u32| {
+        body.extend_from_slice(&[0, 127]);
+        for _ in 0..128 {
+            body.extend_from_slice(&word.to_be_bytes());
+        }
+    };
+    let x = 12 + body.len() as u32;
+    body.extend(std::iter::repeat_n(b'x', if at_top { 1 } else { long }));
+    body.push(0);
+    body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, b'v', 0]);
+    let c = 12 + body.len() as u32;
+    table(&mut body, 0xc000_0000 | x);
+    let b = 12 + body.len() as u32;
+    body.extend(std::iter::repeat_n(b'*', if at_top { long } else { 1 }));
+    body.push(0);
+    table(&mut body, 0x2000_0000 | c);
+    let root = 12 + body.len() as u32;
+    table(&mut body, 0xa000_0000 | b);
+    file(0x2000_0000 | root, &body)
+}
+
+#[test]
+fn long_prefix_below_shared_subtrees_cannot_go_quadratic() {
+    // Before the key-byte budget, each path rebuilt the 200 KB key: 200 GB handed to the callback
+    // and minutes of work for one lookup.
+    for at_top in [false, true] {
+        let data = shared_subtree_with_long_prefix(200_000, at_top);
+        let len = data.len();
+        let idx = Index::from_bytes("/bad.bin", data).unwrap();
+        let mut key_bytes = 0usize;
+        assert_corrupt(idx.for_each(|k, _| key_bytes += k.len()), "for_each");
+        assert!(
+            key_bytes <= 64 * 2 * (len + 64),
+            "{key_bytes} key bytes from {len}"
+        );
+        assert_corrupt(idx.lookup_wild("*aaaa").map(|_| ()), "wild");
+        assert_corrupt(idx.lookup_wild("\u{1}aaaa").map(|_| ()), "wild below edge");
+    }
+}
+
 #[test]
 fn non_utf8_strings_are_corrupt() {
     let mut w = IndexWriter::new();
