@@ -24,6 +24,10 @@ const ALWAYS_SKIPPED: [&str; 2] = ["build", "source"];
 const S_IFMT: u32 = 0o170_000;
 /// `EEXIST`.
 const EEXIST: i32 = 17;
+/// `ENAMETOOLONG`.
+const ENAMETOOLONG: i32 = 36;
+/// `PATH_MAX`: depmod's path buffers end here, which also ends walks through symlink loops.
+pub const PATH_MAX: usize = 4096;
 
 /// A module file found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +251,14 @@ fn visit(
     let path = dir.join(&os_name);
     match kind {
         Kind::Dir if cfg.is_excluded_dir(&name) => Vec::new(),
+        Kind::Dir if path.as_os_str().len() >= PATH_MAX => vec![Found::Message(Message::new(
+            Level::Error,
+            format!(
+                "could not open directory {}: {}",
+                path.display(),
+                strerror(&io::Error::from_raw_os_error(ENAMETOOLONG))
+            ),
+        ))],
         Kind::Dir => match sorted_entries(&path) {
             Ok(sub) => walk(&path, &format!("{prefix}{name}/"), sub, depth + 1, cfg),
             Err(e) => vec![Found::Message(Message::new(
@@ -466,6 +478,24 @@ mod tests {
         assert!(err
             .to_string()
             .ends_with("missing: No such file or directory"));
+    }
+
+    #[test]
+    fn symlink_loops_end() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        touch(&d.join("kernel/a.ko"));
+        symlink("..", d.join("kernel/up")).unwrap();
+        let found = discover(d, &DepmodConfig::default()).unwrap();
+        assert_eq!(found.modules.len(), 1);
+        let errors: Vec<String> = found
+            .messages
+            .iter()
+            .filter(|m| m.level == Level::Error)
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].ends_with(": File name too long"), "{errors:?}");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::discover::is_module_file_name;
+use super::discover::{is_module_file_name, PATH_MAX};
 use super::report::{Level, Message};
 use super::strerror;
 
@@ -45,7 +45,8 @@ fn any_newer(dir: &Path, mtime: i64) -> bool {
             continue;
         };
         if meta.is_dir() {
-            if any_newer(&path, mtime) {
+            // The length check ends walks through symbolic link loops.
+            if path.as_os_str().len() < PATH_MAX && any_newer(&path, mtime) {
                 return true;
             }
         } else if meta.is_file() && is_module_file_name(&name) && meta.mtime() > mtime {
@@ -95,6 +96,8 @@ mod tests {
         file(&d.join("kernel/b.ko.bak"), 2_000, 0);
         file(&d.join("build/z.ko"), 2_000, 0);
         file(&d.join("modules.order"), 2_000, 0);
+        assert_eq!(is_up_to_date(d), Ok(true));
+        std::os::unix::fs::symlink("..", d.join("kernel/up")).unwrap();
         assert_eq!(is_up_to_date(d), Ok(true));
         file(&d.join("kernel/sub/c.ko.gz"), 1_001, 0);
         assert_eq!(is_up_to_date(d), Ok(false));
