@@ -30,6 +30,8 @@ for t in tests/diff/*.sh; do
     case "$t" in */setup-tree.sh) continue ;; esac
     step "$t" "$t"
 done
+# Real-kernel tests: our tools against kmod 30 inside QEMU-booted Debian kernels (tests/vm/run.sh).
+step "tests/vm/run.sh" tests/vm/run.sh
 # cargo prints "N passed; M failed", the differential scripts "N passed, M failed".
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
