@@ -12,9 +12,11 @@
 //!   when the kernel decompresses this format itself), otherwise userspace decompression and
 //!   `init_module`, also the fallback when `finit_module` is missing (`ENOSYS`); forced loads set
 //!   the ignore flags, or strip `__versions`/`vermagic` on the `init_module` path;
-//! * unloading: [`Kernel::remove`] — `delete_module` with `O_NONBLOCK` (and `O_TRUNC` when forced).
+//! * unloading: [`Kernel::remove`] — `delete_module` with `O_NONBLOCK` (and `O_TRUNC` when forced);
+//! * modprobe: [`KernelExecutor`] carries out its plans with the above.
 
 mod error;
+mod executor;
 mod load;
 mod proc_modules;
 mod strip;
@@ -28,6 +30,7 @@ use std::sync::OnceLock;
 use modfile::Compression;
 
 pub use error::KernelError;
+pub use executor::KernelExecutor;
 pub use load::{load_method, InsertFlags, LoadMethod};
 pub use proc_modules::{parse_proc_modules, LoadedModule};
 pub use strip::strip_for_force;
