@@ -4,8 +4,8 @@
 //! prints kmod's words.
 //!
 //! Loading and unloading go through an [`Executor`]: [`DryRun`] for `-n`/`-D`, and for real runs
-//! [`CommandsOnly`] (install/remove commands run; kernel operations fail with `ENOSYS`) until the
-//! kernel executor is plugged in at [`real_executor`].
+//! [`KernelExecutor`] (the kernel's system calls, `/bin/sh` for install/remove commands), see
+//! [`real_executor`].
 //!
 //! Test hook: `KMOD_RS_CMDLINE=<file>` replaces `/proc/cmdline` (see [`setup::CMDLINE_ENV`]).
 
@@ -18,8 +18,8 @@ pub mod unload;
 
 use std::ffi::OsString;
 
-use kmod::kernel::Kernel;
-use kmod::probe::{CommandsOnly, DryRun, Executor, KernelState, Prober};
+use kmod::kernel::{Kernel, KernelExecutor, SystemCalls};
+use kmod::probe::{DryRun, Executor, KernelState, Prober};
 
 use crate::getopt::{HasArg, OptSpec};
 use crate::log::Priority;
@@ -187,7 +187,7 @@ fn run(settings: &Settings, out: &mut Output) -> i32 {
     let kernel = Kernel::system();
     let state: &dyn KernelState = &kernel;
     let mut dry = DryRun;
-    let mut real = real_executor();
+    let mut real = real_executor(&kernel);
     let exec: &mut dyn Executor = if settings.dry_run {
         &mut dry
     } else {
@@ -222,13 +222,10 @@ fn run(settings: &Settings, out: &mut Output) -> i32 {
     }
 }
 
-/// The executor for real (not dry) runs.
-///
-/// KERNEL EXECUTOR PLUGS IN HERE: return an [`Executor`] that inserts and removes through
-/// [`kmod::kernel::Kernel`] and runs commands with [`kmod::probe::run_shell`]. Until then kernel
-/// operations fail with `ENOSYS` ("Function not implemented"), never faking success.
-fn real_executor() -> CommandsOnly {
-    CommandsOnly
+/// The executor for real (not dry) runs: inserts and removes through the running kernel, runs
+/// install/remove commands with `/bin/sh`.
+fn real_executor(kernel: &Kernel) -> KernelExecutor<'_, SystemCalls> {
+    KernelExecutor::new(kernel)
 }
 
 #[cfg(test)]
