@@ -29,6 +29,7 @@ pub mod scan;
 pub mod symbols;
 pub mod text;
 pub mod trie;
+pub mod zstd_fast;
 
 mod engine;
 

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use modfile::ModuleFile;
 use rayon::prelude::*;
 
 use super::elf_symbols::read_symbols;
 use super::record::ModuleInfo;
+use super::zstd_fast::open_module;
 
 /// A module file that could not be read (depmod: `failed to load symbols from <path>: <err>`).
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +33,7 @@ pub fn scan_module(path: &Path) -> Result<ModuleInfo, ScanError> {
         errno: source.errno_like(),
         source,
     };
-    let file = ModuleFile::open(path).map_err(fail)?;
+    let file = open_module(path).map_err(fail)?;
     let elf = file.elf().map_err(fail)?;
     let mut info = ModuleInfo::default();
     read_symbols(&elf, file.image(), &mut info);
