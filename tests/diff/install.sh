@@ -2,12 +2,15 @@
 # `make install` into a temporary DESTDIR (default layout and two others), runs every tool through
 # its installed symlink, checks the man pages and completions landed where the shells look, then
 # `make uninstall` and checks that nothing is left. Prints "install: N passed, M failed".
-# Usage: tests/diff/install.sh [path-to-our-kmod]   (default: $KMOD_RS_BIN/kmod or target/release/kmod)
+# Usage: tests/diff/install.sh [path-to-our-kmod]   (default: $KMOD_RS_BIN/kmod, else the release build)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cd "$top" || exit 1
-bin=${1:-${KMOD_RS_BIN:-$top/target/release}/kmod}
+bin=${1:-${KMOD_RS_BIN:-${CARGO_TARGET_DIR:-$top/target}/release}/kmod}
+if ! command -v make >/dev/null && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make) >/dev/null 2>&1
+fi
 if [ ! -x "$bin" ]; then
     cargo build --release -q --bin kmod || exit 1
 fi
