@@ -260,6 +260,29 @@ fn usage_errors() {
     );
 }
 
+#[test]
+fn modules_named_by_path_and_weakdeps() {
+    // kmod 31+: a path is loaded as that file; dependencies still come from modules.dep.
+    let f = Fixture::new();
+    let c = format!("{}/kernel/drivers/c.ko", f.moddir());
+    let o = f.run(&["-D", &c]);
+    assert!(o.status.success(), "{}", f.stderr(&o));
+    assert!(f
+        .stdout(&o)
+        .starts_with("insmod $D/kernel/lib/a.ko \ninsmod $D/kernel/lib/b.ko \ninsmod $D/kernel/drivers/c.ko x=1 \n"));
+    assert_eq!(f.stdout(&f.run(&["-R", &c])), "c\n");
+    let o = f.run(&["-D", "./no/such.ko"]);
+    assert_eq!(
+        f.stderr(&o),
+        "modprobe: FATAL: Failed to get module from path ./no/such.ko: No such file or directory\n"
+    );
+    // kmod 33+: weakdep lines are listed by -c and never loaded.
+    std::fs::write(f.path("conf/weak.conf"), "weakdep c e\n").expect("config");
+    let out = f.stdout(&f.run(&["-c"]));
+    assert!(out.contains("\nweakdep c e\n"), "{out}");
+    assert!(!f.stdout(&f.run(&["-D", "a"])).contains("e.ko"));
+}
+
 /// kmod's modprobe, when installed: Debian's kmod 30 (the reference).
 fn kmod_modprobe() -> Option<PathBuf> {
     ["/usr/sbin/modprobe", "/sbin/modprobe"]
