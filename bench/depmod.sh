@@ -7,8 +7,10 @@
 # Both tools read the same scratch copy of each tree (kernel/ hard-linked from the cache when
 # possible); kmod 30 writes into its copy (it has no -o), ours into a separate -o directory.
 # The gzip tree is compared with kmod on the plain tree, since kmod 30 cannot read .ko.gz.
-# Prints hyperfine's medians, the ratio ours/kmod against the target, and peak RSS
-# (/usr/bin/time -f %M) of one run of each.
+# Prints hyperfine's medians, the ratio ours/kmod against the target, peak RSS
+# (/usr/bin/time -f %M) of one run of each, and the mean CPU time (user + system) of each with
+# its ratio, which tells how the tools compare when other load on the machine distorts the
+# wall-clock times (ours runs on all CPUs, kmod on one).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +50,8 @@ default_runs() {
 }
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 
-printf '%-6s %10s %10s %7s %7s %10s %10s\n' tree kmod ours ratio target "kmod KB" "ours KB" >"$work/table"
+printf '%-6s %10s %10s %7s %7s %10s %10s %9s %9s %7s\n' tree kmod ours ratio target "kmod KB" "ours KB" \
+    "kmod cpu" "ours cpu" "cpu r." >"$work/table"
 for tree in $trees; do
     kmod_tree=$tree
     [ "$tree" = gz ] && kmod_tree=plain
@@ -68,9 +71,12 @@ path, tree, target, kmod_rss, ours_rss = sys.argv[1:]
 results = json.load(open(path))['results']
 kmod, ours = results[0]['median'], results[1]['median']
 ratio = ours / kmod
+# Mean CPU time (user + system): what the run costs whatever else the machine is doing.
+cpu = [r['user'] + r['system'] for r in results]
 verdict = 'ok' if ratio <= float(target) else 'SLOW'
 mem = 'ok' if int(ours_rss) <= int(kmod_rss) else 'BIG'
-print('%-6s %9.3fs %9.3fs %7.3f %7s %10s %10s  %s %s' % (tree, kmod, ours, ratio, target, kmod_rss, ours_rss, verdict, mem))
+print('%-6s %9.3fs %9.3fs %7.3f %7s %10s %10s %8.3fs %8.3fs %7.3f  %s %s' % (
+    tree, kmod, ours, ratio, target, kmod_rss, ours_rss, cpu[0], cpu[1], cpu[1] / cpu[0], verdict, mem))
 PY
 done
 echo
