@@ -41,7 +41,8 @@ pub struct Candidate {
     /// The path written to the outputs: relative to the module directory, or absolute for files
     /// outside it.
     pub out_path: String,
-    /// The file's size in bytes (0 if unknown), used to schedule the reading of big files first.
+    /// The size of a compressed file in bytes (0 for plain or unknown ones), used to schedule the
+    /// decompression of big files first.
     pub size: u64,
 }
 
@@ -50,6 +51,14 @@ pub fn is_module_file_name(name: &str) -> bool {
     MODULE_EXTENSIONS
         .iter()
         .any(|ext| name.len() > ext.len() && name.ends_with(ext))
+}
+
+/// Whether a file name ends in a compression suffix (its size is worth knowing).
+fn is_compressed_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    [&b".gz"[..], b".xz", b".zst"]
+        .iter()
+        .any(|s| name.ends_with(s))
 }
 
 /// The file name up to its first `.` (`foo-bar.ko.xz` → `foo-bar`).
@@ -183,6 +192,10 @@ enum Kind {
 fn kind_of(entry: &fs::DirEntry, depth: usize) -> Result<Kind, Message> {
     match entry.file_type() {
         Ok(t) if t.is_dir() => return Ok(Kind::Dir),
+        // Sizes only matter for scheduling decompression; plain files need no extra stat.
+        Ok(t) if t.is_file() && !is_compressed_name(&entry.file_name()) => {
+            return Ok(Kind::File(0))
+        }
         Ok(t) if t.is_file() => {
             if let Ok(meta) = entry.metadata() {
                 return Ok(Kind::File(meta.len()));
