@@ -294,6 +294,34 @@ mod tests {
     }
 
     #[test]
+    fn damaged_images_never_panic() {
+        // Every byte of a small module replaced by a few values; whatever modfile accepts as an
+        // ELF image is read without panicking.
+        for wide in [false, true] {
+            let img = ModuleBuilder::new("m")
+                .class64(wide)
+                .export_crc_in_section("data_crc", 0x2222)
+                .export("abs", 1)
+                .undefined("printk")
+                .version("printk", 0x99)
+                .build();
+            for at in 0..img.len() {
+                for value in [0x00, 0x7f, 0xff] {
+                    let mut bad = img.clone();
+                    bad[at] = value;
+                    let Ok(file) = ModuleFile::from_bytes("/m.ko", bad) else {
+                        continue;
+                    };
+                    if let Ok(elf) = file.elf() {
+                        let mut info = ModuleInfo::default();
+                        read_symbols(&elf, file.image(), &mut info);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn same_lists_as_modfile_on_the_real_tree() {
         let dir = std::env::var_os("KMOD_TEST_TREE").map_or_else(
             || std::path::PathBuf::from("/work/cache/plain/lib/modules/6.1.0-56-amd64/kernel"),
