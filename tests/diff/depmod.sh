@@ -14,7 +14,8 @@
 #   * kmod 30's `modprobe --show-depends` for every module and `modprobe -R` for every alias
 #     pattern (wildcards filled in) answer the same on our indexes as on kmod's;
 #   * a second run, and a run on a copy of the tree at another path, give the same bytes;
-#   * `depmod -n` prints what kmod 30 prints (plus kmod 34's modules.weakdep header);
+#   * `depmod -n` prints what kmod 30 prints (plus kmod 34's modules.weakdep header), and so do
+#     `depmod -n -v` and the warnings of `depmod -e -F` with an empty System.map;
 #   * `depmod -A` does its work exactly when kmod's does.
 # Ends with `depmod-diff: N passed, M failed`; exits 1 if anything failed.
 set -uo pipefail
@@ -174,7 +175,17 @@ check "depmod -n = kmod 30's (besides the weakdep header)" diff \
     <(depmod -n -b "$cache/plain" "$kver" 2>&1) \
     <("$ours" -n -b "$cache/plain" "$kver" 2>&1 | grep -vxF "$weakdep_header")
 
-# 5. depmod -A does the work exactly when kmod's does, on two small copies.
+# 5. Messages and -v output on the whole tree: every unknown symbol against an empty System.map
+#    (over a hundred thousand warnings, in kmod's order) and every dependency edge.
+: >"$work/empty.map"
+check "depmod -e -F <empty System.map>: the same warnings as kmod 30" diff \
+    <(depmod -n -e -F "$work/empty.map" -b "$cache/plain" "$kver" 2>&1 >/dev/null) \
+    <("$ours" -n -e -F "$work/empty.map" -b "$cache/plain" "$kver" 2>&1 >/dev/null)
+check "depmod -n -v: the same output as kmod 30" diff \
+    <(depmod -n -v -b "$cache/plain" "$kver" 2>/dev/null) \
+    <("$ours" -n -v -b "$cache/plain" "$kver" 2>/dev/null | grep -vxF "$weakdep_header")
+
+# 6. depmod -A does the work exactly when kmod's does, on two small copies.
 small() { # <dir>: a tree of 40 modules with modules.order
     local d="$1/lib/modules/$kver"
     mkdir -p "$d"
