@@ -9,7 +9,10 @@
 //!
 //! The building blocks are pure and separately tested: [`hash`] (depmod's hash table orders),
 //! [`order`] (the module array), [`symbols`] and [`resolve`] (dependencies), [`graph`]
-//! (topological order, closures, cycles), [`text`] and [`indexes`] (the outputs).
+//! (topological order, closures, cycles), [`text`], [`indexes`] and [`trie`] (the outputs),
+//! [`builtin`] and [`kernel_symbols`] (kernel-provided inputs). The file-system side is in
+//! [`discover`] (finding modules), [`scan`], [`elf_symbols`] and [`zstd_fast`] (reading them in
+//! parallel), [`quick`] (`-A`) and [`publish`] (crash-safe writes).
 
 pub mod builtin;
 pub mod discover;
