@@ -12,12 +12,18 @@ ours=${KMOD_RS_BIN:-$top/target/release}/modinfo
 [ -x "$ours" ] || (cd "$top" && cargo build --release -q)
 dir="$cache/plain/lib/modules/$kver"
 list=$(mktemp)
-trap 'rm -f "$list" "$list.json"' EXIT
+trap 'rm -f "$list" "$list".*' EXIT
 (cd "$dir" && find "$PWD/kernel" -name '*.ko' | sort) >"$list"
+# The argument list is too long for one hyperfine command string: each tool is started by a
+# two-line script that execs it with all paths (the same small overhead on both sides).
+for tool in kmod ours; do
+    bin=$ours; [ $tool = kmod ] && bin=$(command -v modinfo)
+    printf '#!/bin/sh\nexec %s $(cat %s) >/dev/null\n' "$bin" "$list" >"$list.$tool"
+    chmod +x "$list.$tool"
+done
 echo "modinfo of $(wc -l <"$list") modules in one call, $runs runs each"
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$list.json" \
-    -n kmod "$(command -v modinfo) $(tr '\n' ' ' <"$list")" \
-    -n ours "$ours $(tr '\n' ' ' <"$list")" >/dev/null
+    -n kmod "$list.kmod" -n ours "$list.ours" >/dev/null
 python3 - "$list.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
