@@ -16,7 +16,7 @@ const VERSION: &str = "1.0.0";
 /// The configuration every test uses unless it says otherwise.
 const CONFIG: &str = "options c x=1\nalias my-c c\ninstall e /bin/true $CMDLINE_OPTS\n\
 blacklist d\nalias beeper d\ninstall dummy-fail exit 3\ninstall dummy-ok /bin/true\n\
-softdep c post: e\n";
+softdep c post: e\nalias ghost deaddood-kmod-rs-test\n";
 
 /// A module tree: a ← b ← c (c needs b, b needs a), d with module softdeps, e alone, a built-in
 /// `unix` with an alias; indexes written by our depmod.
@@ -186,7 +186,7 @@ fn show_config_dumps_configuration_then_indexes() {
 }
 
 #[test]
-fn install_commands_run_and_kernel_loads_are_not_faked() {
+fn install_commands_run_and_missing_module_files_fail() {
     let f = Fixture::new();
     let o = f.run(&["dummy-ok"]);
     assert_eq!(o.status.code(), Some(0), "{}", f.stderr(&o));
@@ -197,16 +197,24 @@ fn install_commands_run_and_kernel_loads_are_not_faked() {
         "modprobe: ERROR: Error running install command 'exit 3' for module dummy_fail: retcode 3\n\
 modprobe: ERROR: could not insert 'dummy_fail': Invalid argument\n"
     );
-    // A real load fails until the kernel executor is wired in (and a synthetic module could not
-    // be loaded anyway): never a silent success.
-    let o = f.run(&["a"]);
+    // A real load of a name without a module file fails before any system call, in kmod's
+    // words (no test here asks the running kernel to load or remove anything).
+    let o = f.run(&["ghost"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(f
-        .stderr(&o)
-        .starts_with("modprobe: ERROR: could not insert 'a': "));
-    // Removing a module that is not loaded succeeds silently; an unknown one is fatal.
-    let o = f.run(&["-r", "b"]);
+    assert_eq!(
+        f.stderr(&o),
+        "modprobe: ERROR: could not find module by name='deaddood_kmod_rs_test'\n\
+modprobe: ERROR: could not insert 'deaddood_kmod_rs_test': Unknown symbol in module, or unknown parameter (see dmesg)\n"
+    );
+    // Removing a module that is not loaded succeeds silently (or fails with --first-time); an
+    // unknown one is fatal.
+    let o = f.run(&["-r", "ghost"]);
     assert_eq!((o.status.code(), f.stderr(&o)), (Some(0), String::new()));
+    let o = f.run(&["-r", "--first-time", "ghost"]);
+    assert_eq!(
+        f.stderr(&o),
+        "modprobe: FATAL: Module deaddood_kmod_rs_test is not in kernel.\n"
+    );
     let o = f.run(&["-r", "nothing"]);
     assert_eq!(f.stderr(&o), "modprobe: FATAL: Module nothing not found.\n");
 }
@@ -321,6 +329,8 @@ fn same_output_as_kmod_when_installed() {
         &["-c"],
         &["-D", "-r", "c"],
         &["dummy-fail"],
+        &["ghost"],
+        &["-r", "--first-time", "ghost"],
     ] {
         let theirs = f.run_with(&kmod, args, &[]);
         let ours = f.run_with(Path::new(MODPROBE), args, &real);

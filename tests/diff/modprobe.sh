@@ -230,10 +230,12 @@ for args in "my-ext4" "my_fs_x" "blockdev-3" "net-card-b1" "netcard-z" "vfat" "g
 done
 compare_crash "sample -D -r loop (softdep loop)" "${tree[@]}" -C "$fix/sample" -D -r loop
 compare_crash "sample -D -r xfs (softdep loop)" "${tree[@]}" -C "$fix/sample" -D -r xfs
+# Real (not dry) runs only where no module would be loaded or removed on this machine: command-only
+# names, names without a module file, built-in modules, names that resolve to nothing.
 for args in "-n -v dummy-only-install x=1" "-n -v usb-disk" "-n -v -r dummy-only-remove" \
     "-n -v fat" "-n -v --first-time unix" "-n -v unix" "dummy-only-install" "dummy-fail" \
-    "-q dummy-fail" "-r dummy-only-remove" "-r ext4" "-r --first-time ext4" "-r unix" \
-    "-q -r unix" "-r -a ext4 nothing-here xfs" "-a -n -v ext4 nothing-here loop" "-n nothing-here" \
+    "-q dummy-fail" "-r dummy-only-remove" "ghost" "-r ghost" "-r --first-time ghost" "-r unix" \
+    "-q -r unix" "-r -a ghost nothing-here unix" "-a -n -v ext4 nothing-here loop" "-n nothing-here" \
     "-q nothing-here" "-a -q nothing-here ext4" "-n -v bad]name" "-n -v -r bad]name"; do
     eval "set -- $args"
     compare "sample $args" "${tree[@]}" -C "$fix/sample" "$@"
