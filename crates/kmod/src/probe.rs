@@ -9,8 +9,8 @@
 //! * [`run_insert`] and [`run_remove`] carry a plan out. Like kmod, they ask the running kernel
 //!   ([`KernelState`]) right before each step whether a module is loaded, and act through an
 //!   [`Executor`] (the kernel's `finit_module`/`delete_module` and `/bin/sh` for install and
-//!   remove commands, or [`DryRun`]). What they do and what goes wrong is told to a [`Report`],
-//!   which prints (the library itself never prints).
+//!   remove commands — [`crate::kernel::KernelExecutor`] — or [`DryRun`]). What they do and what
+//!   goes wrong is told to a [`Report`], which prints (the library itself never prints).
 
 mod candidate;
 mod exec;
@@ -25,7 +25,7 @@ mod run_remove;
 mod state;
 
 pub use candidate::Candidate;
-pub use exec::{run_shell, CommandsOnly, DryRun, Errno, Executor};
+pub use exec::{run_shell, DryRun, Errno, Executor};
 pub use index_check::{check_indexes, IndexProblem};
 pub use insert::{InsertPlan, InsertRequest, LoadAction, LoadStep};
 pub use lookup::{LookupError, Prober};

@@ -1,12 +1,6 @@
-//! Carrying out the actions of a plan: the [`Executor`] trait and the implementations that do not
-//! need the kernel.
-//!
-//! The kernel side plugs in here: implement [`Executor`] for [`crate::kernel::Kernel`] (its
-//! `insert`/`remove` map one to one; errors carry their errno) with `run_command` from
-//! [`run_shell`], and hand it to [`super::run_insert`]/[`super::run_remove`] (the kernel's state
-//! is already read through [`super::KernelState`] for `Kernel`). Until then modprobe uses
-//! [`CommandsOnly`], which runs install/remove commands for real and answers every kernel
-//! operation with `ENOSYS`.
+//! Carrying out the actions of a plan: the [`Executor`] trait, [`DryRun`], and [`run_shell`] for
+//! install/remove commands. The real executor, which loads and unloads through the running kernel,
+//! is [`crate::kernel::KernelExecutor`].
 
 use std::fmt;
 use std::path::Path;
@@ -78,25 +72,6 @@ impl Executor for DryRun {
     }
 }
 
-/// Runs install/remove commands for real; kernel operations fail with `ENOSYS` until the kernel
-/// interface is wired in (see the module documentation).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CommandsOnly;
-
-impl Executor for CommandsOnly {
-    fn insert(&mut self, _path: &Path, _options: &str, _flags: InsertFlags) -> Result<(), Errno> {
-        Err(Errno::ENOSYS)
-    }
-
-    fn remove(&mut self, _name: &str, _flags: RemoveFlags) -> Result<(), Errno> {
-        Err(Errno::ENOSYS)
-    }
-
-    fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
-        run_shell(command, env)
-    }
-}
-
 /// `system(command)` with `env` added: `/bin/sh -c command`, standard streams inherited.
 pub fn run_shell(command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
     let status = std::process::Command::new("/bin/sh")
@@ -123,22 +98,20 @@ mod tests {
 
     #[test]
     fn commands_run_with_their_environment() {
-        let mut exec = CommandsOnly;
         assert_eq!(
-            exec.run_command(
+            run_shell(
                 "test \"$MODPROBE_MODULE\" = ext4",
                 &[("MODPROBE_MODULE", "ext4")]
             ),
             Ok(0)
         );
-        assert_eq!(exec.run_command("exit 3", &[]), Ok(3));
-        assert_eq!(
-            exec.insert(Path::new("/x.ko"), "", InsertFlags::default()),
-            Err(Errno::ENOSYS)
-        );
-        assert_eq!(exec.remove("x", RemoveFlags::default()), Err(Errno::ENOSYS));
+        assert_eq!(run_shell("exit 3", &[]), Ok(3));
         let mut dry = DryRun;
         assert_eq!(dry.run_command("exit 3", &[]), Ok(0));
         assert_eq!(dry.remove("x", RemoveFlags { force: true }), Ok(()));
+        assert_eq!(
+            dry.insert(Path::new("/x.ko"), "", InsertFlags::default()),
+            Ok(())
+        );
     }
 }
