@@ -151,6 +151,11 @@ impl Report for Output {
     fn action(&mut self, action: &Action<'_>) {
         if self.show_actions {
             self.print(&format!("{action}\n"));
+            // kmod's `remove <command>` line reaches stdout before the command's own output
+            // (measured in the VM, tests/vm/scenarios/20-modprobe.sh); `install` lines do not.
+            if matches!(action, Action::RemoveCommand { .. }) {
+                self.flush();
+            }
         }
     }
 
