@@ -4,7 +4,7 @@
 #
 #   tests/diff/setup-tree.sh && tests/diff/depmod.sh
 #
-# Our binary is $KMOD_RS_BIN (a multi-call binary or a `depmod` link to it); without it the script
+# Our binary is $KMOD_RS_BIN (a multi-call binary, a `depmod` link to it, or their directory); without it the script
 # builds one with `cargo build --release`. The trees are read only: our outputs go to a scratch
 # directory through `depmod -o`. Checks:
 #   * text files (modules.dep, .alias, .softdep, .devname, .symbols) byte-identical to kmod's;
@@ -33,6 +33,8 @@ if [ -z "${KMOD_RS_BIN:-}" ]; then
     (cd "$repo" && cargo build --release --quiet --bin kmod) || exit 2
     KMOD_RS_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/kmod"
 fi
+# Like the other scripts, accept the directory of the release binaries too (tests/run-all.sh).
+[ -d "$KMOD_RS_BIN" ] && KMOD_RS_BIN="$KMOD_RS_BIN/kmod"
 work=$(mktemp -d "${TMPDIR:-/tmp}/depmod-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 ln -s "$(realpath "$KMOD_RS_BIN")" "$work/depmod"
