@@ -39,6 +39,9 @@ Formats:
 \tdevname      the modules.devname format.
 ";
 
+/// Most of `modules.devname` that is read (real files hold a few dozen lines).
+pub const DEVNAME_LIMIT: u64 = 16 << 20;
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -121,8 +124,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     let path = ctx.file("modules.devname");
-    let input = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+    let input = match read_bounded(&path) {
+        Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             eprintln!("Warning: {} not found - ignoring", path.display());
             return EXIT_SUCCESS;
@@ -158,6 +161,16 @@ pub fn main(args: Vec<OsString>) -> i32 {
         status = EXIT_FAILURE;
     }
     status
+}
+
+/// Reads at most [`DEVNAME_LIMIT`] bytes of `path` as text (invalid UTF-8 replaced).
+fn read_bounded(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(DEVNAME_LIMIT)
+        .read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Writes `data` to `path`, creating missing parent directories (mode 0755).
