@@ -56,8 +56,35 @@ insmod $K/drivers/net/dummy.ko
 t "unprivileged insmod (EPERM)" unshare -U insmod $K/drivers/net/tun.ko
 t "unprivileged rmmod (EPERM)" unshare -U rmmod dummy
 t "unprivileged lsmod" unshare -U lsmod
+t "unprivileged modprobe (EPERM)" unshare -U modprobe tun
+t "unprivileged modprobe -r (EPERM)" unshare -U modprobe -r dummy
 t "lsmod after the unprivileged attempts" lsmod
 rmmod dummy
+
+# ---- -s: messages to syslog (kmod 30's insmod ignored -s and had no -v: ours only)
+if [ "$MODE" = ours ]; then
+	ours_block "insmod -s, rmmod -s and modprobe -s log to syslog"
+	syslogd -n -O /tmp/messages &
+	syslogd_pid=$!
+	sleep 1
+	insmod -s /nonexistent.ko 2>/tmp/err.insmod
+	expect "insmod -s exits 1" [ $? = 1 ]
+	rmmod -s not_loaded_module 2>/tmp/err.rmmod
+	expect "rmmod -s exits 1" [ $? = 1 ]
+	modprobe -s no-such-module 2>/tmp/err.modprobe
+	expect "modprobe -s exits 1" [ $? = 1 ]
+	sleep 1
+	kill $syslogd_pid
+	expect "nothing on stderr" [ ! -s /tmp/err.insmod -a ! -s /tmp/err.rmmod -a ! -s /tmp/err.modprobe ]
+	expect "insmod's error in syslog" grep -q 'insmod: ERROR: could not load module /nonexistent.ko: No such file or directory' /tmp/messages
+	expect "rmmod's error in syslog" grep -q 'rmmod: ERROR: Module not_loaded_module is not currently loaded' /tmp/messages
+	expect "modprobe's error in syslog" grep -q 'modprobe: FATAL: Module no-such-module not found' /tmp/messages
+	ours_block "insmod -v and lsmod -v"
+	insmod -v -v -v /etc/passwd 2>/tmp/err.v
+	expect "insmod -vvv exits 1" [ $? = 1 ]
+	expect "insmod -vvv still says why" grep -q 'could not insert module /etc/passwd: Invalid module format' /tmp/err.v
+	expect "lsmod -v lists as lsmod" sh -c '[ "$(lsmod -v)" = "$(lsmod)" ]'
+fi
 
 # ---- kmod static-nodes after depmod -a
 t "static-nodes (default format)" kmod static-nodes

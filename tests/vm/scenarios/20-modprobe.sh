@@ -90,6 +90,10 @@ t "lsmod after -w" lsmod
 t "modprobe of a module whose init fails (ENODEV)" modprobe crc32c-intel
 t "modprobe -r of a module without exit function (EBUSY)" sh -c 'modprobe vrf && modprobe -r vrf'
 t "modprobe -f of a module (forced load)" sh -c 'modprobe -f dummy && cat /sys/module/dummy/taint && rmmod dummy'
+t "modprobe --force-vermagic" sh -c 'modprobe --force-vermagic dummy && cat /sys/module/dummy/taint && rmmod dummy'
+t "modprobe --force-modversion" sh -c 'modprobe --force-modversion dummy && cat /sys/module/dummy/taint && rmmod dummy'
+t "modprobe -n -v (dry run)" sh -c 'modprobe -n -v btrfs && lsmod'
+t "modprobe -r -n -v (dry run)" sh -c 'modprobe vfat && modprobe -r -n -v vfat && lsmod && modprobe -r vfat'
 
 # ---- the kernel's own module requests run /sbin/modprobe
 t "kernel module path" cat /proc/sys/kernel/modprobe
