@@ -375,3 +375,33 @@ fn names_with_slashes_and_dots_stay_inside() {
     }
     cases.finish();
 }
+
+#[test]
+fn endless_and_empty_devices_in_place_of_files() {
+    let (_guard, root, moddir, _conf) = fresh();
+    let mut cases = Cases::new("devices");
+    // modules.builtin.modinfo endless: an error naming it, not an exhausted memory.
+    let info = moddir.join("modules.builtin.modinfo");
+    std::fs::remove_file(&info).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &info).unwrap();
+    let r = modinfo(&root, "unix");
+    cases.check(
+        "builtin.modinfo -> /dev/zero",
+        check_failure(&r, "modinfo", &[&info.display().to_string(), "larger than"]),
+    );
+    // An index that is an empty device is no index (as an empty file is): names are not found.
+    for (file, name) in [
+        ("modules.dep.bin", "alpha"),
+        ("modules.alias.bin", INDEXES[1].1),
+    ] {
+        let path = moddir.join(file);
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+        let r = modinfo(&root, name);
+        cases.check(
+            &format!("{file} -> /dev/null"),
+            check_failure(&r, "modinfo", &[&format!("Module {name} not found.")]),
+        );
+    }
+    cases.finish();
+}
