@@ -67,6 +67,14 @@ const LAYOUT64: Layout = Layout {
     sh_size_at: 32,
 };
 
+/// The header layout of `class` and whether its words are 64-bit.
+fn layout_of(class: ElfClass) -> (&'static Layout, bool) {
+    match class {
+        ElfClass::Elf32 => (&LAYOUT32, false),
+        ElfClass::Elf64 => (&LAYOUT64, true),
+    }
+}
+
 /// Offset of `e_type` and `e_machine` (same for both classes).
 const E_TYPE_AT: u64 = 16;
 const E_MACHINE_AT: u64 = 18;
@@ -100,10 +108,7 @@ impl<'a> ModuleElf<'a> {
             problem,
         };
         let (class, little) = identify(path, data)?;
-        let (layout, wide) = match class {
-            ElfClass::Elf32 => (&LAYOUT32, false),
-            ElfClass::Elf64 => (&LAYOUT64, true),
-        };
+        let (layout, wide) = layout_of(class);
         let bytes = EndianBytes::new(data, little);
         if (data.len() as u64) < layout.ehdr_size {
             return Err(invalid(format!(
@@ -225,6 +230,16 @@ impl<'a> ModuleElf<'a> {
             .find_map(|(i, sh)| Some((i, self.bytes.slice(sh.offset, sh.size)?)))
     }
 
+    /// File ranges `(offset, size)` of the sections called `name` that lie inside the image.
+    pub(crate) fn section_spans<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = (u64, u64)> + 's {
+        self.named(name)
+            .filter(|(_, sh)| self.bytes.slice(sh.offset, sh.size).is_some())
+            .map(|(_, sh)| (sh.offset, sh.size))
+    }
+
     /// The file offset and contents of section `index`, if it exists and lies inside the file.
     pub(crate) fn section_by_index(&self, index: usize) -> Option<(u64, &'a [u8])> {
         let sh = self.sections.get(index)?;
@@ -244,6 +259,29 @@ impl<'a> ModuleElf<'a> {
             problem,
         }
     }
+}
+
+/// Where the section header table lies, `(e_shoff, e_shoff + e_shnum * e_shentsize)`, read from
+/// the ELF header at the start of `head` alone; `None` if `head` is not a usable ELF header.
+/// For readers that fetch only parts of a file (the table is then validated by [`ModuleElf::parse`]).
+pub(crate) fn section_table_span(head: &[u8]) -> Option<(u64, u64)> {
+    let (class, little) = identify(Path::new(""), head).ok()?;
+    let (layout, wide) = layout_of(class);
+    let bytes = EndianBytes::new(head, little);
+    let start = bytes.word(layout.shoff, wide)?;
+    Some((start, section_table_end(&bytes, layout, wide)?))
+}
+
+/// The file range `(offset, size)` of the section name string table, read from an image whose
+/// ELF header and section header table are in place (other bytes may still be missing).
+pub(crate) fn name_table_span(image: &[u8]) -> Option<(u64, u64)> {
+    let (class, little) = identify(Path::new(""), image).ok()?;
+    let (layout, wide) = layout_of(class);
+    let bytes = EndianBytes::new(image, little);
+    let shstrndx = bytes.u16(layout.shstrndx_at)?;
+    let sections = section_table(&bytes, layout, wide).ok()?;
+    let header = sections.get(usize::from(shstrndx))?;
+    Some((header.offset, header.size))
 }
 
 /// Class and byte order from `e_ident`, or [`Error::NotElf`] / [`Error::InvalidElf`].

@@ -2,12 +2,13 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use memmap2::{Mmap, MmapOptions};
 
 use crate::compression::{decompress, detect_compression, Compression, DecompressLimits};
-use crate::elf::ModuleElf;
+use crate::elf::{name_table_span, section_table_span, ModuleElf};
 use crate::error::Error;
 use crate::signature::{parse_signature, Signature};
 
@@ -16,6 +17,14 @@ const MAGIC_LEN: usize = 6;
 
 /// Files up to this size are read into memory instead of being mapped.
 const READ_THRESHOLD: u64 = 128 << 10;
+
+/// Plain files up to this size are read whole by [`ModuleFile::open_sections`]: below it, a
+/// few positioned reads cost more than one read of everything.
+const SPARSE_MIN: u64 = 8 << 10;
+
+/// Plain files above this size are memory-mapped by [`ModuleFile::open_sections`] rather than
+/// read into a zero-filled buffer of their size (bounds the allocation a hostile size can cause).
+const SPARSE_MAX: u64 = 256 << 20;
 
 /// `EISDIR`, reported for directories (mmap would only say `ENODEV`).
 const EISDIR: i32 = 21;
@@ -56,7 +65,20 @@ impl ModuleFile {
         if meta.is_dir() {
             return Err(io_err(io::Error::from_raw_os_error(EISDIR)));
         }
-        let len = meta.len();
+        Self::from_file(file, path, meta.len(), limits)
+    }
+
+    /// Reads (up to [`READ_THRESHOLD`]) or maps the whole of `file`, `len` bytes long.
+    fn from_file(
+        file: File,
+        path: &Path,
+        len: u64,
+        limits: &DecompressLimits,
+    ) -> Result<ModuleFile, Error> {
+        let io_err = |source: io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         if len <= READ_THRESHOLD {
             // One read of exactly the size fstat gave (read_to_end would probe for EOF with a
             // second read). A file that shrank meanwhile fails with UnexpectedEof.
@@ -81,6 +103,89 @@ impl ModuleFile {
             path: path.to_path_buf(),
             compression,
             image,
+        })
+    }
+
+    /// Opens `path` for a caller that needs only the sections called `names` (plus the ELF
+    /// header, the section header table, the section name table and the signature): a plain file
+    /// is read with a few positioned reads of those ranges, the rest of the image reads as
+    /// zeros. `modinfo` of 4023 Debian modules needs about a fifth of their bytes this way.
+    /// Compressed files are decompressed whole, as by [`ModuleFile::open_with_limits`]; files
+    /// this cannot make sense of (not ELF, a table outside the file) are read whole, so every
+    /// error is exactly the one [`ModuleFile::elf`] gives for the whole file.
+    pub fn open_sections(
+        path: &Path,
+        names: &[&str],
+        limits: &DecompressLimits,
+    ) -> Result<ModuleFile, Error> {
+        let io_err = |source: io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        Self::from_file_sections(file, path, names, limits)
+    }
+
+    /// [`ModuleFile::open_sections`] for a file the caller has already opened as `path`.
+    pub fn from_file_sections(
+        file: File,
+        path: &Path,
+        names: &[&str],
+        limits: &DecompressLimits,
+    ) -> Result<ModuleFile, Error> {
+        let io_err = |source: io::Error| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = file.metadata().map_err(io_err)?;
+        if meta.is_dir() {
+            return Err(io_err(io::Error::from_raw_os_error(EISDIR)));
+        }
+        let len = meta.len();
+        if !(SPARSE_MIN..=SPARSE_MAX).contains(&len) {
+            return Self::from_file(file, path, len, limits);
+        }
+        let size = usize::try_from(len).map_err(|_| io_err(io::ErrorKind::FileTooLarge.into()))?;
+        let mut image = vec![0; size];
+        let head_len = HEAD_LEN.min(size);
+        file.read_exact_at(&mut image[..head_len], 0)
+            .map_err(io_err)?;
+        let whole = |mut image: Vec<u8>| {
+            file.read_exact_at(&mut image, 0).map_err(io_err)?;
+            Self::from_data(path.to_path_buf(), image, limits)
+        };
+        if detect_compression(&image[..head_len]) != Compression::None {
+            return whole(image);
+        }
+        // The section header table and everything after it (a signature) in one read.
+        let Some(table_start) = section_table_span(&image[..head_len])
+            .and_then(|(start, end)| (end <= len && start >= HEAD_LEN as u64).then_some(start))
+        else {
+            return whole(image);
+        };
+        if read_span(&file, &mut image, table_start, len - table_start).is_err() {
+            return whole(image);
+        }
+        let Some((names_at, names_len)) = name_table_span(&image) else {
+            return whole(image);
+        };
+        if read_span(&file, &mut image, names_at, names_len).is_err() {
+            return whole(image);
+        }
+        let spans: Vec<(u64, u64)> = match ModuleElf::parse(path, &image) {
+            Ok(elf) => names
+                .iter()
+                .flat_map(|name| elf.section_spans(name).collect::<Vec<_>>())
+                .collect(),
+            Err(_) => return whole(image),
+        };
+        for (offset, size) in spans {
+            read_span(&file, &mut image, offset, size).map_err(io_err)?;
+        }
+        Ok(ModuleFile {
+            path: path.to_path_buf(),
+            compression: Compression::None,
+            image: Image::Owned(image),
         })
     }
 
@@ -154,6 +259,23 @@ impl ModuleFile {
     }
 }
 
+/// Bytes read first by [`ModuleFile::open_sections`]: enough for the compression magic and
+/// either class's ELF header.
+const HEAD_LEN: usize = 64;
+
+/// Reads `size` bytes at `offset` of `file` into the same place of `image` (which is as long as
+/// the file was when opened); fails if the range lies outside it or the file shrank.
+fn read_span(file: &File, image: &mut [u8], offset: u64, size: u64) -> io::Result<()> {
+    let out_of_range = || io::Error::from(io::ErrorKind::UnexpectedEof);
+    let start = usize::try_from(offset).map_err(|_| out_of_range())?;
+    let end = usize::try_from(size)
+        .ok()
+        .and_then(|size| start.checked_add(size))
+        .ok_or_else(out_of_range)?;
+    let target = image.get_mut(start..end).ok_or_else(out_of_range)?;
+    file.read_exact_at(target, offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +330,81 @@ mod tests {
         assert!(matches!(m.image, Image::Mapped(_)));
         assert_eq!(m.image(), big);
         assert_eq!(m.elf().unwrap().modinfo().unwrap()[0].value, b"big");
+    }
+
+    /// A module larger than [`SPARSE_MIN`]: big `.text`, `.modinfo`, a signature-like tail.
+    fn big_module(wide: bool, little: bool) -> Vec<u8> {
+        let mut img = ElfBuilder::new(wide, little)
+            .section(".text", &vec![0x90; 3 * SPARSE_MIN as usize])
+            .section(".modinfo", b"license=GPL\0name=big\0")
+            .section(".data", &[0x55; 100])
+            .build();
+        img.extend_from_slice(&[0x30, 0x82, 0x02, 0x10]);
+        img
+    }
+
+    #[test]
+    fn open_sections_reads_only_what_is_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = DecompressLimits::default();
+        for (wide, little) in [(true, true), (true, false), (false, true), (false, false)] {
+            let img = big_module(wide, little);
+            let path = write(dir.path(), "big.ko", &img);
+            let m = ModuleFile::open_sections(&path, &[".modinfo"], &limits).unwrap();
+            assert_eq!(m.image().len(), img.len());
+            let elf = m.elf().unwrap();
+            assert_eq!(elf.modinfo().unwrap()[1].value, b"big");
+            // Only the ELF header's read (HEAD_LEN bytes) may reach into `.text`.
+            let text = elf.section(".text").unwrap();
+            assert!(text.iter().filter(|&&b| b != 0).count() < HEAD_LEN);
+            assert!(elf.section(".data").unwrap().iter().all(|&b| b == 0));
+            // Everything after the section table (here a cut-off signature) is read.
+            assert_eq!(m.truncated_signature(&elf), Some(4));
+            let m = ModuleFile::open_sections(&path, &[".modinfo", ".data"], &limits).unwrap();
+            assert_eq!(m.elf().unwrap().section(".data").unwrap(), &[0x55; 100]);
+        }
+    }
+
+    #[test]
+    fn open_sections_falls_back_to_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = DecompressLimits::default();
+        let img = big_module(true, true);
+        // Compressed: decompressed whole.
+        let zst = write(
+            dir.path(),
+            "c.ko",
+            &zstd::stream::encode_all(&img[..], 1).unwrap(),
+        );
+        let m = ModuleFile::open_sections(&zst, &[".modinfo"], &limits).unwrap();
+        assert_eq!(m.compression(), Compression::Zstd);
+        assert_eq!(m.image(), img);
+        // Not ELF, or a section table beyond the end: the same error as from the whole file.
+        let mut not_elf = img.clone();
+        not_elf[0] = b'X';
+        let mut table_outside = img.clone();
+        table_outside[40..48].copy_from_slice(&(img.len() as u64).to_le_bytes());
+        for broken in [
+            not_elf,
+            table_outside,
+            img[..SPARSE_MIN as usize + 10].to_vec(),
+        ] {
+            let path = write(dir.path(), "b.ko", &broken);
+            let part = ModuleFile::open_sections(&path, &[".modinfo"], &limits).unwrap();
+            assert_eq!(part.image(), broken);
+            let whole = ModuleFile::open(&path).unwrap();
+            assert_eq!(
+                part.elf().unwrap_err().to_string(),
+                whole.elf().unwrap_err().to_string()
+            );
+        }
+        // Small files are read whole.
+        let path = write(dir.path(), "s.ko", &module());
+        let m = ModuleFile::open_sections(&path, &[], &limits).unwrap();
+        assert_eq!(m.image(), module());
+        // Directories fail as with `open`.
+        let err = ModuleFile::open_sections(dir.path(), &[], &limits).unwrap_err();
+        assert_eq!(err.errno_like(), EISDIR);
     }
 
     #[test]

@@ -326,3 +326,28 @@ fn compressed_copies_give_the_same_image_and_kmod_agrees() {
         }
     }
 }
+
+/// `open_sections` (positioned reads of the needed ranges) gives every module's `.modinfo`,
+/// signature and section-table end exactly as reading the whole file does.
+#[test]
+fn partial_reads_match_whole_files_on_every_module() {
+    let Some(tree) = tree() else { return };
+    let limits = modfile::DecompressLimits::default();
+    for path in all_modules(&tree) {
+        let whole = ModuleFile::open(&path).unwrap();
+        let part = ModuleFile::open_sections(&path, &[MODINFO_SECTION], &limits).unwrap();
+        let (we, pe) = (whole.elf().unwrap(), part.elf().unwrap());
+        assert_eq!(
+            we.section(MODINFO_SECTION),
+            pe.section(MODINFO_SECTION),
+            "{}",
+            path.display()
+        );
+        assert_eq!(we.section_table_end(), pe.section_table_end());
+        assert_eq!(whole.signature(), part.signature(), "{}", path.display());
+        assert_eq!(
+            whole.truncated_signature(&we),
+            part.truncated_signature(&pe)
+        );
+    }
+}
