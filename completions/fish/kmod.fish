@@ -60,6 +60,7 @@ complete -c kmod -n __fish_use_subcommand -a list -d 'list currently loaded modu
 complete -c kmod -n __fish_use_subcommand -a static-nodes -d 'output the static-node information of the running kernel'
 complete -c kmod -n '__fish_seen_subcommand_from list' -s s -l syslog -d 'Send messages to the system log instead of standard error'
 complete -c kmod -n '__fish_seen_subcommand_from list' -s v -l verbose -d 'Accepted for compatibility'
+complete -c kmod -n '__fish_seen_subcommand_from list' -l json -d 'Print the list as JSON'
 complete -c kmod -n '__fish_seen_subcommand_from list' -s V -l version -d 'Print the version and exit'
 complete -c kmod -n '__fish_seen_subcommand_from list' -s h -l help -d 'Print a short help text and exit'
 complete -c kmod -n '__fish_seen_subcommand_from static-nodes' -s o -l output -r -F -d 'Write to file instead of standard output'

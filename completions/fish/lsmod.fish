@@ -55,5 +55,6 @@ end
 complete -c lsmod -f
 complete -c lsmod -s s -l syslog -d 'Send messages to the system log instead of standard error'
 complete -c lsmod -s v -l verbose -d 'Accepted for compatibility'
+complete -c lsmod -l json -d 'Print the list as JSON'
 complete -c lsmod -s V -l version -d 'Print the version and exit'
 complete -c lsmod -s h -l help -d 'Print a short help text and exit'

@@ -63,6 +63,7 @@ complete -c modinfo -s m -l modname -d 'Take each argument as a module name only
 complete -c modinfo -s F -l field -x -a 'alias author depends description filename firmware import_ns intree license name parm retpoline sig_hashalgo sig_id sig_key signature signer softdep srcversion staging vermagic version weakdep' -d 'Print only the values of field, one per line, without the field name'
 complete -c modinfo -s k -l set-version -x -a '(__kmod_rs_kernel_versions (__kmod_rs_opt \'b\' \'basedir\'))' -d 'Look modules up in the module directory of kernel version instead of the running kernel\'s (uname -r)'
 complete -c modinfo -s b -l basedir -x -a '(__fish_complete_directories)' -d 'Use directory as the root below which /lib/modules is found'
+complete -c modinfo -l json -d 'Print the information as JSON'
 complete -c modinfo -s V -l version -d 'Print the version and exit'
 complete -c modinfo -s h -l help -d 'Print a short help text and exit'
 complete -c modinfo -n __kmod_rs_path_token -F

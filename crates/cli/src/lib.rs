@@ -7,6 +7,7 @@
 pub mod depmod;
 pub mod getopt;
 pub mod insmod;
+pub mod json;
 pub mod kmod_cmd;
 pub mod log;
 pub mod lsmod;

@@ -1,19 +1,21 @@
-//! `lsmod` / `kmod list`: show the loaded modules (tools.md §3).
+//! `lsmod` / `kmod list`: show the loaded modules (tools.md §3); with `--json`, as one JSON
+//! array (see [`crate::json::lsmod`]).
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 
 use kmod::kernel::{Kernel, LoadedModule, Syscalls};
 
-use crate::getopt::{self, OptSpec};
+use crate::getopt::{self, HasArg, OptSpec};
 use crate::log::{strerror, Priority};
 use crate::tool_log::ToolLog;
-use crate::{version, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::{json, version, EXIT_FAILURE, EXIT_SUCCESS};
 
 /// The options of lsmod (kmod 34; `-v` is accepted and, as in kmod, shows nothing more).
 pub const OPTIONS: &[OptSpec] = &[
     OptSpec::flag("syslog", 's', "syslog"),
     OptSpec::flag("verbose", 'v', "verbose"),
+    OptSpec::long_only("json", "json", HasArg::No),
     OptSpec::flag("version", 'V', "version"),
     OptSpec::flag("help", 'h', "help"),
 ];
@@ -34,18 +36,20 @@ pub fn main(args: Vec<OsString>) -> i32 {
     } else {
         argv0.rsplit('/').next().unwrap_or(&argv0).to_string()
     };
-    let parsed = match getopt::parse(&argv0, OPTIONS, args.get(1..).unwrap_or_default(), false) {
+    let args = args.get(1..).unwrap_or_default();
+    let parsed = match getopt::parse(&argv0, OPTIONS, args, false) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}", e.0);
+            json::report_usage_error(&prog, &argv0, args, &e.0);
             return EXIT_FAILURE;
         }
     };
-    let (mut verbosity, mut syslog) = (0u32, false);
+    let (mut verbosity, mut syslog, mut as_json) = (0u32, false, false);
     for opt in &parsed.opts {
         match opt.id {
             "syslog" => syslog = true,
             "verbose" => verbosity += 1,
+            "json" => as_json = true,
             "version" => {
                 print!("{}", version::version_text());
                 return EXIT_SUCCESS;
@@ -58,22 +62,41 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     let log = ToolLog::new(&prog, Priority::Error, verbosity, syslog);
+    // With --json, messages are JSON lines on stderr (syslog still gets kmod's text).
+    let error = |msg: &str, file: Option<&str>| {
+        if as_json && !syslog {
+            json::print_message(&prog, Priority::Error, file, msg);
+        } else {
+            log.error(msg);
+        }
+    };
     if !parsed.operands.is_empty() {
-        log.error("too many arguments provided.");
+        error("too many arguments provided.", None);
         return EXIT_FAILURE;
     }
     let kernel = Kernel::system();
     let modules = match kernel.loaded_modules() {
         Ok(m) => m,
         Err(e) => {
-            log.error(&format!(
-                "could not get list of modules: {}",
-                strerror(e.errno())
-            ));
+            let file = kernel.proc_root().join("modules").display().to_string();
+            error(
+                &format!("could not get list of modules: {}", strerror(e.errno())),
+                Some(&file),
+            );
             return EXIT_FAILURE;
         }
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
+    if as_json {
+        let rows: Vec<Row> = modules.iter().map(|m| row(&kernel, m)).collect();
+        let written = json::write_document(&mut out, &json::lsmod::document(&rows))
+            .and_then(|()| out.flush());
+        return if written.is_ok() {
+            EXIT_SUCCESS
+        } else {
+            EXIT_FAILURE
+        };
+    }
     let written = writeln!(out, "{HEADER}")
         .and_then(|()| {
             modules
@@ -101,28 +124,55 @@ Options:
     )
 }
 
+/// What lsmod shows of one loaded module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The module's name.
+    pub name: String,
+    /// Its size in bytes (sysfs `coresize`, else `/proc/modules`), or the errno of the failure.
+    pub size: Result<u64, i32>,
+    /// Its reference count (sysfs `refcnt`), or the errno of the failure.
+    pub refcount: Result<u64, i32>,
+    /// The modules holding it (sysfs `holders`, in directory order; none if unreadable).
+    pub used_by: Vec<String>,
+}
+
+/// Reads what lsmod shows of `module`.
+pub fn row<S: Syscalls>(kernel: &Kernel<S>, module: &LoadedModule) -> Row {
+    let name = &module.name;
+    let size = match kernel.coresize(name) {
+        Ok(size) => Ok(size),
+        Err(e) => module.size.ok_or(e.errno()),
+    };
+    Row {
+        name: name.clone(),
+        size,
+        refcount: kernel.refcnt(name).map_err(|e| e.errno()),
+        used_by: kernel.holders(name).unwrap_or_default(),
+    }
+}
+
 /// One line of the listing: name padded to 19, size right-aligned in 8, use count, holders.
 /// Values that cannot be read print as `-errno`, as kmod does.
 pub fn format_line<S: Syscalls>(kernel: &Kernel<S>, module: &LoadedModule) -> String {
-    let name = &module.name;
-    let size: i64 = match kernel.coresize(name) {
-        Ok(size) => i64::try_from(size).unwrap_or(i64::MAX),
-        Err(e) => match module.size {
-            Some(size) => i64::try_from(size).unwrap_or(i64::MAX),
-            None => -i64::from(e.errno()),
-        },
-    };
-    let used: i64 = match kernel.refcnt(name) {
-        Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
-        Err(e) => -i64::from(e.errno()),
-    };
-    let mut line = format!("{name:<19} {size:>8}  {used}");
-    let holders = kernel.holders(name).unwrap_or_default();
-    for (i, holder) in holders.iter().enumerate() {
-        line.push(if i == 0 { ' ' } else { ',' });
-        line.push_str(holder);
+    row(kernel, module).line()
+}
+
+impl Row {
+    /// The row as a line of the text listing.
+    pub fn line(&self) -> String {
+        let number = |value: Result<u64, i32>| match value {
+            Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
+            Err(errno) => -i64::from(errno),
+        };
+        let (name, size, used) = (&self.name, number(self.size), number(self.refcount));
+        let mut line = format!("{name:<19} {size:>8}  {used}");
+        for (i, holder) in self.used_by.iter().enumerate() {
+            line.push(if i == 0 { ' ' } else { ',' });
+            line.push_str(holder);
+        }
+        line
     }
-    line
 }
 
 #[cfg(test)]

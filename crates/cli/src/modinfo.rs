@@ -2,7 +2,8 @@
 //!
 //! Output is byte-identical to kmod's: `key:` padded to 16 columns, `parm` entries merged and
 //! printed last in reverse order of first appearance, signature fields after the `.modinfo` keys,
-//! `-F` printing bare values, `-0` switching the record separator.
+//! `-F` printing bare values, `-0` switching the record separator. With `--json`, the same
+//! information as one JSON array (see [`crate::json::modinfo`]).
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -13,8 +14,10 @@ use kmod::{Context, Lookup, ModuleRef};
 use modfile::{ModuleFile, Signature};
 use rayon::prelude::*;
 
-use crate::getopt::{self, OptSpec};
-use crate::{log, version, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::getopt::{self, HasArg, OptSpec};
+use crate::json::modinfo::{filename_only, module_object, ModuleInfo};
+use crate::log::Priority;
+use crate::{json, log, version, EXIT_FAILURE, EXIT_SUCCESS};
 
 const PROG: &str = "modinfo";
 
@@ -30,11 +33,13 @@ pub const OPTIONS: &[OptSpec] = &[
     OptSpec::with_arg("field", 'F', "field"),
     OptSpec::with_arg("set-version", 'k', "set-version"),
     OptSpec::with_arg("basedir", 'b', "basedir"),
+    OptSpec::long_only("json", "json", HasArg::No),
     OptSpec::flag("version", 'V', "version"),
     OptSpec::flag("help", 'h', "help"),
 ];
 
-/// The help text, as kmod prints it.
+/// The help text, as kmod prints it (`--json` is documented in the man page only, so that the
+/// help stays kmod's byte for byte).
 pub const HELP: &str = "Usage:
 \tmodinfo [options] <modulename|filename> [args]
 Options:
@@ -62,6 +67,7 @@ const PARALLEL_THRESHOLD: usize = 8;
 struct Settings {
     field: Option<String>,
     sep: u8,
+    json: bool,
 }
 
 /// Runs modinfo with `args` (argv[0] included); returns the exit status.
@@ -70,16 +76,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
         .first()
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| PROG.to_string());
-    let parsed = match getopt::parse(&argv0, OPTIONS, args.get(1..).unwrap_or_default(), false) {
+    let args = args.get(1..).unwrap_or_default();
+    let parsed = match getopt::parse(&argv0, OPTIONS, args, false) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}", e.0);
+            json::report_usage_error(PROG, &argv0, args, &e.0);
             return EXIT_FAILURE;
         }
     };
     let mut settings = Settings {
         field: None,
         sep: b'\n',
+        json: false,
     };
     let (mut modname_only, mut kver, mut basedir) = (false, None, None);
     for opt in &parsed.opts {
@@ -94,6 +102,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             "modname" => modname_only = true,
             "set-version" => kver = value,
             "basedir" => basedir = value,
+            "json" => settings.json = true,
             "version" => {
                 print!("{}", version::version_text());
                 return EXIT_SUCCESS;
@@ -106,25 +115,20 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     if parsed.operands.is_empty() {
-        log::error(PROG, "missing module or filename.");
+        error(settings.json, None, "missing module or filename.");
         return EXIT_FAILURE;
     }
     let ctx = match Context::new(basedir.as_deref(), kver.as_deref()) {
         Ok(ctx) => ctx,
         Err(e) => {
-            log::error(PROG, &e.to_string());
+            error(settings.json, None, &e.to_string());
             return EXIT_FAILURE;
         }
     };
     let render = |operand: &OsString| {
-        let mut sink = Sink::default();
-        let ok = show_operand(
-            &ctx,
-            &operand.to_string_lossy(),
-            modname_only,
-            &settings,
-            &mut sink,
-        );
+        let operand = operand.to_string_lossy();
+        let mut sink = Sink::for_operand(&operand, settings.json);
+        let ok = show_operand(&ctx, &operand, modname_only, &settings, &mut sink);
         (sink, ok.is_ok())
     };
     // Many operands (e.g. every module of a tree) are read and formatted in parallel; the output
@@ -137,16 +141,29 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut status = EXIT_SUCCESS;
+    let mut objects = Vec::new();
     for (sink, ok) in rendered {
-        sink.emit(&mut out);
+        sink.emit(&mut out, &mut objects);
         if !ok {
             status = EXIT_FAILURE;
         }
+    }
+    if settings.json && json::write_array_of_serialized(&mut out, &objects).is_err() {
+        status = EXIT_FAILURE;
     }
     if out.flush().is_err() {
         status = EXIT_FAILURE;
     }
     status
+}
+
+/// Prints an error message about `file` (if known), as JSON with `--json`.
+fn error(json: bool, file: Option<&str>, msg: &str) {
+    if json {
+        json::print_message(PROG, Priority::Error, file, msg);
+    } else {
+        log::error(PROG, msg);
+    }
 }
 
 /// A failure already reported on stderr.
@@ -197,45 +214,70 @@ fn is_module_file(name: &str) -> bool {
 
 /// Records an error message after what was printed so far.
 fn report(out: &mut Sink, msg: &str) -> Result<(), Reported> {
-    out.error(msg.to_string());
+    out.error(None, msg.to_string());
     Err(Reported)
 }
 
-/// One operand's output: stdout bytes and error messages, in the order they were produced, so
-/// operands can be rendered in parallel and printed in command-line order.
-#[derive(Default)]
+/// One operand's output: stdout bytes (or, with `--json`, serialised module objects) and error
+/// messages, in the order they were produced, so operands can be rendered in parallel and
+/// printed in command-line order.
 pub struct Sink {
+    operand: String,
     chunks: Vec<Chunk>,
     buf: Vec<u8>,
+    json: bool,
+    objects: Vec<Vec<u8>>,
 }
 
 enum Chunk {
     Out(Vec<u8>),
-    Err(String),
+    Err { file: Option<String>, msg: String },
 }
 
 impl Sink {
-    fn error(&mut self, msg: String) {
+    /// An empty sink for the output of command-line argument `operand` (as JSON with `json`).
+    fn for_operand(operand: &str, json: bool) -> Sink {
+        Sink {
+            operand: operand.to_string(),
+            chunks: Vec::new(),
+            buf: Vec::new(),
+            json,
+            objects: Vec::new(),
+        }
+    }
+
+    /// Records an error message (about `file`, if known).
+    fn error(&mut self, file: Option<String>, msg: String) {
         if !self.buf.is_empty() {
             self.chunks.push(Chunk::Out(std::mem::take(&mut self.buf)));
         }
-        self.chunks.push(Chunk::Err(msg));
+        self.chunks.push(Chunk::Err { file, msg });
     }
 
-    /// Writes everything to `out` and stderr (flushing `out` before each error).
-    fn emit(self, out: &mut impl Write) {
+    /// Records a module's JSON object.
+    fn object(&mut self, object: &impl serde::Serialize) {
+        match serde_json::to_vec(object) {
+            Ok(bytes) => self.objects.push(bytes),
+            Err(e) => self.error(None, format!("could not format JSON: {e}")),
+        }
+    }
+
+    /// Writes the text to `out` and messages to stderr (flushing `out` before each error);
+    /// JSON objects are added to `objects`.
+    fn emit(self, out: &mut impl Write, objects: &mut Vec<Vec<u8>>) {
         for chunk in self.chunks {
             match chunk {
                 Chunk::Out(bytes) => {
                     let _ = out.write_all(&bytes);
                 }
-                Chunk::Err(msg) => {
+                Chunk::Err { file, msg } => {
                     let _ = out.flush();
-                    log::error(PROG, &msg);
+                    error(self.json, file.as_deref(), &msg);
                 }
             }
         }
         let _ = out.write_all(&self.buf);
+        objects.extend(self.objects);
     }
 }
 
@@ -284,6 +326,25 @@ fn show_builtin(
         Ok(info) => info,
         Err(e) => return report(out, &e.to_string()),
     };
+    let entries: Vec<(&[u8], &[u8])> = info
+        .iter()
+        .map(|i| (i.key.as_slice(), i.value.as_slice()))
+        .collect();
+    if settings.json {
+        let module = ModuleInfo {
+            operand: &out.operand,
+            filename: None,
+            builtin_name: Some(name),
+            entries: &entries,
+            signature: None,
+        };
+        let (object, errors) = module_object(&module, settings.field.as_deref());
+        for e in errors {
+            out.error(None, e);
+        }
+        out.object(&object);
+        return Ok(());
+    }
     let mut printer = Printer::new(settings, out);
     match settings.field.as_deref() {
         None => {
@@ -294,16 +355,15 @@ fn show_builtin(
         Some("filename") => printer.bare(b"(builtin)"),
         Some(_) => {}
     }
-    let entries: Vec<(&[u8], &[u8])> = info
-        .iter()
-        .map(|i| (i.key.as_slice(), i.value.as_slice()))
-        .collect();
     printer.entries(&entries, None);
     printer.finish()
 }
 
 /// Prints a module file.
 fn show_file(path: &Path, settings: &Settings, out: &mut Sink) -> Result<(), Reported> {
+    if settings.json {
+        return show_file_json(path, settings, out);
+    }
     let mut printer = Printer::new(settings, out);
     match settings.field.as_deref() {
         None => printer.padded("filename", path.as_os_str().as_encoded_bytes()),
@@ -313,47 +373,79 @@ fn show_file(path: &Path, settings: &Settings, out: &mut Sink) -> Result<(), Rep
         }
         Some(_) => {}
     }
-    let file = match ModuleFile::open(path) {
-        Ok(f) => f,
-        Err(e) => return modinfo_failed(printer, path, &e),
-    };
-    let elf = match file.elf() {
-        Ok(elf) => elf,
-        Err(e) => return modinfo_failed(printer, path, &e),
-    };
-    let entries = match elf.modinfo() {
-        Ok(entries) => entries,
-        Err(e) => return modinfo_failed(printer, path, &e),
-    };
+    match read_file_info(path, |pairs, signature| printer.entries(pairs, signature)) {
+        Ok(()) => printer.finish(),
+        Err(e) => modinfo_failed(printer.into_inner(), path, &e),
+    }
+}
+
+/// Records a module file's JSON object.
+fn show_file_json(path: &Path, settings: &Settings, out: &mut Sink) -> Result<(), Reported> {
+    let filename = path.as_os_str().as_encoded_bytes();
+    if settings.field.as_deref() == Some("filename") {
+        let object = filename_only(&out.operand, filename);
+        out.object(&object);
+        return Ok(());
+    }
+    let operand = out.operand.clone();
+    let built = read_file_info(path, |entries, signature| {
+        let module = ModuleInfo {
+            operand: &operand,
+            filename: Some(filename),
+            builtin_name: None,
+            entries,
+            signature,
+        };
+        module_object(&module, settings.field.as_deref())
+    });
+    match built {
+        Ok((object, errors)) => {
+            let file = Some(path.display().to_string());
+            for e in errors {
+                out.error(file.clone(), e);
+            }
+            out.object(&object);
+            Ok(())
+        }
+        Err(e) => modinfo_failed(out, path, &e),
+    }
+}
+
+/// Reads a module file's `.modinfo` entries and signature and hands them to `show`.
+fn read_file_info<R>(
+    path: &Path,
+    show: impl FnOnce(&[(&[u8], &[u8])], Option<&Signature>) -> R,
+) -> Result<R, modfile::Error> {
+    let file = ModuleFile::open(path)?;
+    let elf = file.elf()?;
+    let entries = elf.modinfo()?;
     if let Some(len) = file.truncated_signature(&elf) {
-        let e = modfile::Error::InvalidElf {
+        return Err(modfile::Error::InvalidElf {
             path: path.to_path_buf(),
             problem: format!(
                 "{len} bytes of signature data after the ELF image but no signature trailer (truncated file?)"
             ),
-        };
-        return modinfo_failed(printer, path, &e);
+        });
     }
     let pairs: Vec<(&[u8], &[u8])> = entries.iter().map(|e| (e.key, e.value)).collect();
     let signature = file.signature();
-    printer.entries(&pairs, signature.as_ref());
-    printer.finish()
+    Ok(show(&pairs, signature.as_ref()))
 }
 
 /// Reports kmod's `could not get modinfo from '<name>': <strerror>` plus what exactly is wrong.
-fn modinfo_failed(printer: Printer<'_>, path: &Path, e: &modfile::Error) -> Result<(), Reported> {
-    let out = printer.into_inner();
+fn modinfo_failed(out: &mut Sink, path: &Path, e: &modfile::Error) -> Result<(), Reported> {
     let name = path
         .file_name()
         .map(|n| modname_of(&n.to_string_lossy()))
         .unwrap_or_default();
-    report(
-        out,
-        &format!(
+    out.error(
+        Some(path.display().to_string()),
+        format!(
             "could not get modinfo from '{name}': {} ({e})",
             log::strerror(e.errno_like())
         ),
-    )
+    );
+    Err(Reported)
 }
 
 /// kmod's `path_to_modname` without normalisation of the characters: the basename up to the
@@ -419,11 +511,14 @@ impl<'o> Printer<'o> {
             if is_param {
                 if matches!(field.as_deref(), None | Some("parm")) {
                     if let Err(bad) = params.add(key == b"parmtype", value) {
-                        self.out.error(format!(
-                            "Found invalid \"{}={}\": missing ':'",
-                            String::from_utf8_lossy(key),
-                            String::from_utf8_lossy(bad)
-                        ));
+                        self.out.error(
+                            None,
+                            format!(
+                                "Found invalid \"{}={}\": missing ':'",
+                                String::from_utf8_lossy(key),
+                                String::from_utf8_lossy(bad)
+                            ),
+                        );
                     }
                 }
                 continue;
@@ -461,20 +556,25 @@ impl<'o> Printer<'o> {
 
 /// `parm`/`parmtype` entries merged per parameter name, in order of first appearance.
 #[derive(Default)]
-struct Params<'a> {
-    list: Vec<Param<'a>>,
+pub(crate) struct Params<'a> {
+    /// The parameters, in order of first appearance.
+    pub(crate) list: Vec<Param<'a>>,
 }
 
-struct Param<'a> {
-    name: &'a [u8],
-    description: Option<&'a [u8]>,
-    kind: Option<&'a [u8]>,
+/// One parameter's `parm` and `parmtype` texts.
+pub(crate) struct Param<'a> {
+    /// Its name (before the `:`).
+    pub(crate) name: &'a [u8],
+    /// The `parm` text after the `:`.
+    pub(crate) description: Option<&'a [u8]>,
+    /// The `parmtype` text after the `:`.
+    pub(crate) kind: Option<&'a [u8]>,
 }
 
 impl<'a> Params<'a> {
     /// Adds a `parm` (description) or `parmtype` value `name:text`; returns the value when it
     /// has no `:`.
-    fn add(&mut self, is_type: bool, value: &'a [u8]) -> Result<(), &'a [u8]> {
+    pub(crate) fn add(&mut self, is_type: bool, value: &'a [u8]) -> Result<(), &'a [u8]> {
         let colon = value.iter().position(|&b| b == b':').ok_or(value)?;
         let (name, text) = (&value[..colon], &value[colon + 1..]);
         let index = match self.list.iter().position(|p| p.name == name) {
@@ -529,7 +629,7 @@ impl<'a> Params<'a> {
 }
 
 /// The signature keys modinfo appends, in kmod's order.
-fn signature_fields(sig: &Signature) -> [(&'static str, String); 5] {
+pub(crate) fn signature_fields(sig: &Signature) -> [(&'static str, String); 5] {
     [
         ("sig_id", sig.id_type.to_string()),
         ("signer", String::from_utf8_lossy(&sig.signer).into_owned()),
