@@ -1,5 +1,6 @@
 //! modprobe's output: stdout buffered like C stdio (fully on pipes and files, by line on a
-//! terminal), messages in kmod's format filtered by modprobe's verbosity, optionally to syslog.
+//! terminal), messages in kmod's format filtered by modprobe's verbosity, optionally to syslog
+//! (through the tools' shared [`ToolLog`]).
 //!
 //! kmod's rules, which this reproduces: before the library is set up only ERROR and worse are
 //! printed; afterwards everything up to the verbosity (WARNING by default, nothing with `-q`,
@@ -8,45 +9,33 @@
 
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
 use std::os::fd::AsFd;
-use std::os::unix::net::UnixDatagram;
 
 use kmod::probe::{Action, Refusal, Report};
 use modconf::{Diagnostic, Level};
 
 use crate::log::Priority;
+pub use crate::log::{LOG_EMERG, LOG_ERR, LOG_WARNING};
+use crate::tool_log::ToolLog;
 use crate::EXIT_FAILURE;
-
-/// syslog priority `LOG_EMERG` (what `-q` sets the verbosity to).
-pub const LOG_EMERG: i32 = 0;
-/// syslog priority `LOG_ERR`.
-pub const LOG_ERR: i32 = 3;
-/// syslog priority `LOG_WARNING`: modprobe's default verbosity.
-pub const LOG_WARNING: i32 = 4;
-/// syslog facility `LOG_DAEMON`.
-const LOG_DAEMON: i32 = 3 << 3;
 
 /// Where modprobe's stdout and messages go.
 pub struct Output {
-    prog: String,
     stdout: BufWriter<Stdout>,
     line_buffered: bool,
-    threshold: i32,
+    log: ToolLog,
     log_priority: Priority,
-    syslog: Option<UnixDatagram>,
     show_actions: bool,
 }
 
 impl Output {
-    /// Output for program `prog` (the basename of argv[0]), before option parsing.
+    /// Output for program `prog` (the basename of `argv[0]`), before option parsing.
     pub fn new(prog: &str) -> Output {
         let stdout = std::io::stdout();
         Output {
-            prog: prog.to_string(),
             line_buffered: stdout.is_terminal(),
             stdout: BufWriter::with_capacity(64 * 1024, stdout),
-            threshold: LOG_ERR,
+            log: ToolLog::with_threshold(prog, LOG_ERR, false),
             log_priority: Priority::Fatal,
-            syslog: None,
             show_actions: false,
         }
     }
@@ -54,7 +43,7 @@ impl Output {
     /// Sends messages to syslog (`-s`, or when stderr is unusable), as kmod's `log_open`.
     pub fn open(&mut self, syslog: bool) {
         if syslog || !stderr_usable() {
-            self.syslog = UnixDatagram::unbound().ok();
+            self.log.use_syslog();
         }
     }
 
@@ -62,7 +51,7 @@ impl Output {
     /// modprobe's own "log" messages (FATAL, or WARNING with `-a`) and whether actions are printed
     /// (`-v`, `--show-depends`).
     pub fn setup(&mut self, verbose: i32, all: bool, show_actions: bool) {
-        self.threshold = verbose;
+        self.log.set_threshold(verbose);
         self.log_priority = if all {
             Priority::Warning
         } else {
@@ -88,29 +77,12 @@ impl Output {
     /// Prints a message at `prio` unless the verbosity hides it; a printed FATAL message ends
     /// the program.
     pub fn log(&mut self, prio: Priority, msg: &str) {
-        if prio as i32 > self.threshold {
-            return;
-        }
-        match &self.syslog {
-            Some(sock) => {
-                let line = format!(
-                    "<{}>{}: {}: {msg}",
-                    LOG_DAEMON | prio as i32,
-                    self.prog,
-                    prio.label()
-                );
-                let _ = sock.send_to(line.as_bytes(), "/dev/log");
-            }
-            None => {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "{}: {}: {msg}",
-                    self.prog,
-                    prio.label()
-                );
-            }
-        }
-        if prio == Priority::Fatal {
+        self.log_bytes(prio, msg);
+    }
+
+    /// [`Output::log`] for a message of any bytes (configuration words are not always UTF-8).
+    pub fn log_bytes(&mut self, prio: Priority, msg: impl AsRef<[u8]>) {
+        if self.log.log_bytes(prio, msg) && prio == Priority::Fatal {
             self.exit(EXIT_FAILURE);
         }
     }
@@ -160,7 +132,7 @@ impl Report for Output {
     }
 
     fn message(&mut self, message: &Diagnostic) {
-        self.log(priority(message.level), &message.message);
+        self.log_bytes(priority(message.level), &message.message);
     }
 
     fn refusal(&mut self, refusal: &Refusal) {
@@ -186,5 +158,20 @@ mod tests {
         out.tool_log("Module x not found.");
         out.log(Priority::Error, "hidden");
         assert!(stderr_usable());
+    }
+
+    #[test]
+    fn verbosity_applies_after_setup() {
+        let mut out = Output::new("modprobe");
+        // Before setup: ERROR and worse only.
+        assert!(out.log.enabled(Priority::Error));
+        assert!(!out.log.enabled(Priority::Warning));
+        out.setup(LOG_WARNING + 2, true, false);
+        assert!(out.log.enabled(Priority::Info));
+        assert!(!out.log.enabled(Priority::Debug));
+        assert_eq!(out.log_priority, Priority::Warning);
+        assert!(!out.log.is_syslog());
+        out.open(true);
+        assert!(out.log.is_syslog());
     }
 }

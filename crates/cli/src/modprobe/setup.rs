@@ -9,13 +9,11 @@ use std::path::PathBuf;
 
 use kmod::probe::check_indexes;
 use kmod::Context;
-use modconf::{
-    kmod_log_priority, list_config_files, Diagnostic, Level, ModprobeConfig, DEFAULT_MODPROBE_DIRS,
-};
+use modconf::{list_config_files, ModprobeConfig, DEFAULT_MODPROBE_DIRS};
 
 use super::args::Settings;
-use super::output::{Output, LOG_ERR};
-use crate::log::Priority;
+use super::output::Output;
+use crate::log::{print_library_messages, Priority};
 
 /// The environment variable naming a file to read instead of `/proc/cmdline` (for tests).
 pub const CMDLINE_ENV: &str = "KMOD_RS_CMDLINE";
@@ -45,10 +43,7 @@ pub fn config(settings: &Settings, ctx: &Context) -> ModprobeConfig {
     let files = list_config_files(&paths, &extra, &mut diags);
     let cmdline = read_cmdline();
     let cfg = ModprobeConfig::load(&files, cmdline.as_deref(), &mut diags);
-    let limit = std::env::var("KMOD_LOG")
-        .map(|v| kmod_log_priority(&v))
-        .unwrap_or(LOG_ERR);
-    print_library_messages(&diags, limit);
+    print_library_messages(&diags);
     cfg
 }
 
@@ -67,26 +62,6 @@ fn read_cmdline() -> Option<Vec<u8>> {
     Some(data)
 }
 
-/// Prints `diags` up to priority `limit` in libkmod's default format.
-fn print_library_messages(diags: &[Diagnostic], limit: i32) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    for d in diags {
-        if level_priority(d.level) <= limit {
-            let _ = writeln!(err, "libkmod: {d}");
-        }
-    }
-}
-
-fn level_priority(level: Level) -> i32 {
-    match level {
-        Level::Error => 3,
-        Level::Warning => 4,
-        Level::Info => 6,
-        Level::Debug => 7,
-    }
-}
-
 /// Reports bad index headers as kmod does when it maps the indexes.
 pub fn report_indexes(ctx: &Context, out: &mut Output) {
     for problem in check_indexes(ctx) {
@@ -97,12 +72,6 @@ pub fn report_indexes(ctx: &Context, out: &mut Output) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn levels() {
-        assert_eq!(level_priority(Level::Error), LOG_ERR);
-        assert!(level_priority(Level::Debug) > level_priority(Level::Info));
-    }
 
     #[test]
     fn context_paths_are_composed_like_kmod() {
