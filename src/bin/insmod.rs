@@ -1,4 +1,4 @@
-//! `insmod`: entry point; the tool is chosen by argv[0] (see `kmod_cli::main`).
+//! `insmod`: entry point; the tool is chosen by `argv[0]` (see `kmod_cli::main`).
 fn main() {
     std::process::exit(kmod_cli::main());
 }

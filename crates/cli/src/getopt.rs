@@ -2,7 +2,7 @@
 //! options and operands may be mixed (operands are collected in order), short options cluster
 //! (`-an`), arguments attach (`-Fname`, `--field=name`) or follow (`-F name`, `--field name`), long
 //! options may be abbreviated to any unique prefix, `--` ends the options, and errors are printed in
-//! glibc's words with argv[0] as given.
+//! glibc's words with `argv[0]` as given.
 //!
 //! Each tool describes its options once, as a table of [`OptSpec`]; the same table renders the help
 //! text and the man page options, so they cannot drift.
@@ -85,7 +85,7 @@ pub struct Parsed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageError(pub String);
 
-/// Parses `args` (argv without argv[0]); `prog` is argv[0] as given, used in error messages.
+/// Parses `args` (argv without `argv[0]`); `prog` is `argv[0]` as given, used in error messages.
 /// `stop_at_operand` gives the `+` behaviour of an optstring: the first operand ends option
 /// parsing (it and the rest are operands).
 pub fn parse(

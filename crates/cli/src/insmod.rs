@@ -39,7 +39,7 @@ Options:
 \t-h, --help              show this help
 ";
 
-/// Runs insmod with `args` (argv[0] included); returns the exit status.
+/// Runs insmod with `args` (`argv[0]` included); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args
         .first()

@@ -31,7 +31,7 @@ pub fn text(bytes: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// Whether `--json` is among the options of `args` (argv without argv[0]; operands after `--`
+/// Whether `--json` is among the options of `args` (argv without `argv[0]`; operands after `--`
 /// do not count), for errors met before the command line is understood.
 pub fn requested(args: &[OsString]) -> bool {
     args.iter()

@@ -23,7 +23,7 @@ pub const OPTIONS: &[OptSpec] = &[
 /// The first line of the listing.
 pub const HEADER: &str = "Module                  Size  Used by";
 
-/// Runs lsmod with `args` (argv[0] included; `list` when run as `kmod list`); returns the exit
+/// Runs lsmod with `args` (`argv[0]` included; `list` when run as `kmod list`); returns the exit
 /// status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args

@@ -70,7 +70,7 @@ struct Settings {
     json: bool,
 }
 
-/// Runs modinfo with `args` (argv[0] included); returns the exit status.
+/// Runs modinfo with `args` (`argv[0]` included); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args
         .first()

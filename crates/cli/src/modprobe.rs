@@ -5,7 +5,7 @@
 //!
 //! Loading and unloading go through an [`Executor`]: [`DryRun`] for `-n`/`-D`, and for real runs
 //! [`KernelExecutor`] (the kernel's system calls, `/bin/sh` for install/remove commands), see
-//! [`real_executor`].
+//! `real_executor`.
 //!
 //! Test hook: `KMOD_RS_CMDLINE=<file>` replaces `/proc/cmdline` (see [`setup::CMDLINE_ENV`]).
 
@@ -112,7 +112,7 @@ General Options:
 \t-h, --help                  show this help
 ";
 
-/// Runs modprobe with `args` (argv[0] included); returns the exit status.
+/// Runs modprobe with `args` (`argv[0]` included); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args
         .first()

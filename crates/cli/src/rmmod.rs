@@ -34,7 +34,7 @@ Options:
 \t-h, --help        show this help
 ";
 
-/// Runs rmmod with `args` (argv[0] included); returns the exit status.
+/// Runs rmmod with `args` (`argv[0]` included); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args
         .first()

@@ -6,7 +6,7 @@
 //!   indexes with the install/remove command step inserted.
 //! * [`Prober::plan_insert`] and [`Prober::plan_remove`] turn one module found by a lookup into an
 //!   ordered plan. Planning is pure: it reads only the indexes and the configuration.
-//! * [`run_insert`] and [`run_remove`] carry a plan out. Like kmod, they ask the running kernel
+//! * [`run_insert()`] and [`run_remove()`] carry a plan out. Like kmod, they ask the running kernel
 //!   ([`KernelState`]) right before each step whether a module is loaded, and act through an
 //!   [`Executor`] (the kernel's `finit_module`/`delete_module` and `/bin/sh` for install and
 //!   remove commands — [`crate::kernel::KernelExecutor`] — or [`DryRun`]). What they do and what

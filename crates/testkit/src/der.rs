@@ -14,7 +14,7 @@ pub const UTF8_STRING: u8 = 0x0c;
 pub const SEQUENCE: u8 = 0x30;
 /// Universal tag: SET (constructed).
 pub const SET: u8 = 0x31;
-/// Context-specific tag [0], constructed.
+/// Context-specific tag `[0]`, constructed.
 pub const CONTEXT_0: u8 = 0xa0;
 
 /// One tag-length-value element.

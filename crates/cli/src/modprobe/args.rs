@@ -109,7 +109,7 @@ pub enum Parsed {
     BadWait(String),
 }
 
-/// Parses `args` (argv without argv[0]), `MODPROBE_OPTIONS` (`env_options`) prepended; `argv0`
+/// Parses `args` (argv without `argv[0]`), `MODPROBE_OPTIONS` (`env_options`) prepended; `argv0`
 /// is used in usage errors as given.
 pub fn parse(argv0: &str, args: &[OsString], env_options: Option<&str>) -> Parsed {
     let mut all_args: Vec<OsString> = env_options
