@@ -1,8 +1,43 @@
 //! Front-ends of the kmod tools: option parsing, output formatting, messages and exit codes.
 //!
-//! Every binary calls [`main`], which picks the tool from the basename of argv[0] like kmod's
+//! Every binary calls [`main`], which picks the tool from the basename of `argv[0]` like kmod's
 //! multi-call binary: `insmod`, `rmmod`, `lsmod`, `modprobe`, `modinfo`, `depmod`, or `kmod` with a
 //! sub-command (`list`, `static-nodes`, `help`). This crate is the only place that prints.
+//!
+//! # What it owns
+//!
+//! * One module per tool, each with its option table (`OPTIONS`, read by the man-page and
+//!   completion tests), its help text and a `main` taking the whole argument vector and returning
+//!   the exit status: [`insmod`], [`rmmod`], [`lsmod`], [`modprobe`], [`modinfo`], [`depmod`],
+//!   [`kmod_cmd`] (the `kmod` command) and [`static_nodes`] (`kmod static-nodes`).
+//! * [`getopt`]: command lines parsed with glibc `getopt_long`'s rules and error messages.
+//! * [`log`]: messages in kmod's format (`<prog>: <PRIO>: <message>`) on stderr or, with
+//!   `-s`/`--syslog`, to syslog; `KMOD_LOG`.
+//! * [`version`]: the `--version` text.
+//!
+//! The work itself is done by the `kmod` crate (and `modfile`, `modindex`, `modconf`); this
+//! crate turns its results into kmod's output, byte for byte, and its exit codes: 0 on success,
+//! 1 on any failure ([`EXIT_SUCCESS`], [`EXIT_FAILURE`]).
+//!
+//! # Example
+//!
+//! Run `modinfo -F license` on the bundled example module, as the `modinfo` binary would:
+//!
+//! ```
+//! use std::ffi::OsString;
+//!
+//! let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/example.ko");
+//! let args: Vec<OsString> = ["modinfo", "-F", "license", module].map(OsString::from).into();
+//! // Prints "GPL" on stdout.
+//! assert_eq!(kmod_cli::run(args), kmod_cli::EXIT_SUCCESS);
+//!
+//! // A module file that does not exist: kmod's error on stderr, exit status 1.
+//! let args = ["modinfo", "/nonexistent/foo.ko"].map(OsString::from).into();
+//! assert_eq!(kmod_cli::run(args), kmod_cli::EXIT_FAILURE);
+//!
+//! // Any other program name: exit status 1, silently, as kmod.
+//! assert_eq!(kmod_cli::run(vec![OsString::from("frobnicate")]), kmod_cli::EXIT_FAILURE);
+//! ```
 
 pub mod depmod;
 pub mod getopt;
@@ -25,7 +60,7 @@ pub const EXIT_SUCCESS: i32 = 0;
 /// Exit status of every failure (kmod never uses another code).
 pub const EXIT_FAILURE: i32 = 1;
 
-/// Entry point shared by every binary: dispatches on argv[0] and returns the exit status.
+/// Entry point shared by every binary: dispatches on `argv[0]` and returns the exit status.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
     run(args)
