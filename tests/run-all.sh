@@ -15,6 +15,10 @@ step() { # <label> <command...>: runs a step, keeps its output for the totals
 }
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -q -- -D warnings
+# The libraries' API documentation; any rustdoc warning (a broken link, ...) fails the step. Only
+# the library targets: the `kmod` binary's page would overwrite the `kmod` library's (same crate
+# name). The doc examples themselves run in `cargo test` below.
+step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --lib -q
 step "cargo build --release" cargo build --release -q
 # The real Debian module tree with kmod's indexes (downloaded once, cached): the crates' real-tree
 # tests read it through KMOD_TEST_TREE, the differential scripts through KMOD_TEST_CACHE.
