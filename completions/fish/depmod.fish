@@ -67,6 +67,7 @@ complete -c depmod -s n -l show -d 'Write the text files (modules.dep, modules.a
 complete -c depmod -l dry-run -d 'Write the text files (modules.dep, modules.alias, modules.softdep, modules.weakdep, modules.symbols, modules.devname) one after another on standard output instead of to disk'
 complete -c depmod -s P -l symbol-prefix -x -d 'Remove the single character char from the start of symbol names, for architectures whose symbols carry a prefix'
 complete -c depmod -s w -l warn -d 'Warn when an index gets the same key twice'
+complete -c depmod -l json -d 'Print what would go to standard output as JSON'
 complete -c depmod -s V -l version -d 'Print the version and exit'
 complete -c depmod -s h -l help -d 'Print a short help text and exit'
 complete -c depmod -n __kmod_rs_path_token -F

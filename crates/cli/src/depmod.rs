@@ -1,6 +1,6 @@
 //! `depmod`: generate `modules.dep` and the other module indexes (tools.md §6). Options are read
 //! in [`args`]; the work is done by [`kmod::depmod::run`]; this module turns its messages into
-//! kmod's output and exit status.
+//! kmod's output and exit status, or with `--json` into JSON (see [`crate::json::depmod`]).
 
 pub mod args;
 
@@ -12,8 +12,9 @@ use kmod::context::{make_absolute, running_kernel_release, MODULE_DIRECTORY};
 use kmod::depmod::{self as engine, DepmodOptions, Level, Message, Reporter};
 use modconf::{dirs_under_root, DEFAULT_DEPMOD_DIRS};
 
+use crate::json::depmod::{need_line, parse_files, Document};
 use crate::log::{self, Priority};
-use crate::{version, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::{json, version, EXIT_FAILURE, EXIT_SUCCESS};
 use args::{looks_like_version, Action, Settings};
 
 const PROG: &str = "depmod";
@@ -48,13 +49,14 @@ The following options are useful for people managing distributions:
 \t                     symbol versions.
 ";
 
-/// Runs depmod with `args` (`argv[0]` included); returns the exit status.
+/// Runs depmod with `args` (argv[0] included); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args
         .first()
         .map(|a| a.to_string_lossy().into_owned())
         .unwrap_or_else(|| PROG.to_string());
-    let settings = match args::parse(&argv0, args.get(1..).unwrap_or_default()) {
+    let args = args.get(1..).unwrap_or_default();
+    let settings = match args::parse(&argv0, args) {
         Action::Run(s) => s,
         Action::Help => {
             print!("{HELP}");
@@ -65,23 +67,38 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return EXIT_SUCCESS;
         }
         Action::Fatal(text) => {
-            log::log(PROG, Priority::Fatal, &text);
+            say(json::requested(args), Priority::Fatal, &text);
             return EXIT_FAILURE;
         }
         Action::Usage(text) => {
-            eprintln!("{text}");
+            json::report_usage_error(PROG, &argv0, args, &text);
             return EXIT_FAILURE;
         }
     };
     let Some(opts) = options(&settings) else {
         return EXIT_FAILURE;
     };
-    let mut printer = Printer::new(settings.verbose);
+    let mut printer = Printer::new(settings.verbose, settings.json);
     let result = engine::run(&opts, &mut printer);
+    if result.is_ok() && settings.json {
+        let document = printer.document(settings.dry_run, settings.verbose > 0);
+        if json::write_document(&mut printer.out, &document).is_err() {
+            return EXIT_FAILURE;
+        }
+    }
     let flushed = printer.out.flush();
     match (result, flushed) {
         (Ok(_), Ok(())) => EXIT_SUCCESS,
         _ => EXIT_FAILURE,
+    }
+}
+
+/// Prints a message at `prio`: kmod's text, or a JSON line with `--json`.
+fn say(json: bool, prio: Priority, msg: &str) {
+    if json {
+        json::print_message(PROG, prio, None, msg);
+    } else {
+        log::log(PROG, prio, msg);
     }
 }
 
@@ -102,7 +119,7 @@ fn options(s: &Settings) -> Option<DepmodOptions> {
         Some(v) => {
             let v = v.to_string_lossy().into_owned();
             if !looks_like_version(&v) {
-                log::error(PROG, &format!("Bad version passed {v}"));
+                say(s.json, Priority::Error, &format!("Bad version passed {v}"));
                 return None;
             }
             v
@@ -110,21 +127,21 @@ fn options(s: &Settings) -> Option<DepmodOptions> {
         None => match running_kernel_release() {
             Ok(v) => v,
             Err(e) => {
-                log::error(PROG, &e.to_string());
+                say(s.json, Priority::Error, &e.to_string());
                 return None;
             }
         },
     };
     if s.errsyms && s.symvers.is_none() && s.system_map.is_none() {
-        log::warning(PROG, "-e needs -E or -F");
+        say(s.json, Priority::Warning, "-e needs -E or -F");
     }
     // With -a or -A, depmod works on the whole directory and ignores file arguments.
     let mut files = Vec::new();
     for file in operands.filter(|_| !s.all && !s.quick) {
         let path = PathBuf::from(file);
         if !path.is_absolute() {
-            log::log(
-                PROG,
+            say(
+                s.json,
                 Priority::Fatal,
                 &format!("{}: not absolute path.", path.display()),
             );
@@ -168,14 +185,23 @@ fn options(s: &Settings) -> Option<DepmodOptions> {
 }
 
 /// Prints the engine's messages at depmod's verbosity (warnings and worse by default, one more
-/// level per `-v`) and its stdout output through one buffer.
+/// level per `-v`) and its stdout output through one buffer; with `--json`, messages are JSON
+/// lines and the stdout output is kept for the JSON document.
 struct Printer {
     max: Level,
     out: BufWriter<io::Stdout>,
+    json: Option<JsonOutput>,
+}
+
+/// What `--json` keeps of the engine's stdout output.
+#[derive(Default)]
+struct JsonOutput {
+    text: Vec<u8>,
+    verbose: Vec<String>,
 }
 
 impl Printer {
-    fn new(verbose: u32) -> Self {
+    fn new(verbose: u32, json: bool) -> Self {
         let max = match verbose {
             0 => Level::Warning,
             1 => Level::Notice,
@@ -185,7 +211,44 @@ impl Printer {
         Printer {
             max,
             out: BufWriter::with_capacity(1 << 16, io::stdout()),
+            json: json.then(JsonOutput::default),
         }
+    }
+
+    /// The JSON document of what was printed: the files with `-n` (`dry_run`), the `-v` lines
+    /// with `verbose`. Lines of a form the document cannot hold are reported as errors.
+    fn document(&mut self, dry_run: bool, verbose: bool) -> Document {
+        let kept = self.json.take().unwrap_or_default();
+        let files = (dry_run && !kept.text.is_empty()).then(|| {
+            let (files, bad) = parse_files(&kept.text);
+            for b in bad {
+                json::print_message(
+                    PROG,
+                    Priority::Error,
+                    None,
+                    &format!("{}: line not shown in JSON: {}", b.file, b.line),
+                );
+            }
+            files
+        });
+        let needs = verbose.then(|| {
+            kept.verbose
+                .iter()
+                .filter_map(|line| {
+                    let need = need_line(line);
+                    if need.is_none() {
+                        json::print_message(
+                            PROG,
+                            Priority::Error,
+                            None,
+                            &format!("-v line not shown in JSON: {line}"),
+                        );
+                    }
+                    need
+                })
+                .collect()
+        });
+        Document { files, needs }
     }
 }
 
@@ -204,16 +267,27 @@ fn priority(level: Level) -> Priority {
 impl Reporter for Printer {
     fn message(&mut self, message: Message) {
         if message.level <= self.max {
-            log::log(PROG, priority(message.level), &message.text);
+            say(self.json.is_some(), priority(message.level), &message.text);
         }
     }
 
     fn verbose_line(&mut self, line: &str) {
-        let _ = writeln!(self.out, "{line}");
+        match &mut self.json {
+            Some(kept) => kept.verbose.push(line.to_string()),
+            None => {
+                let _ = writeln!(self.out, "{line}");
+            }
+        }
     }
 
     fn output(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.out.write_all(bytes)
+        match &mut self.json {
+            Some(kept) => {
+                kept.text.extend_from_slice(bytes);
+                Ok(())
+            }
+            None => self.out.write_all(bytes),
+        }
     }
 }
 
@@ -281,10 +355,28 @@ mod tests {
     }
 
     #[test]
+    fn json_printer_keeps_the_output_for_the_document() {
+        let mut p = Printer::new(1, true);
+        p.verbose_line("/m/a.ko needs \"f\": /m/b.ko");
+        p.output(b"a.ko: b.ko\n# Aliases extracted from modules themselves.\n")
+            .unwrap();
+        p.output(b"alias x a\n").unwrap();
+        let doc = p.document(true, true);
+        let files = doc.files.unwrap();
+        assert_eq!(files.dep[0].deps, ["b.ko"]);
+        assert_eq!(files.alias[0].pattern, "x");
+        assert!(files.symbols.is_empty());
+        assert_eq!(doc.needs.unwrap()[0].symbol, "f");
+        // Without -n and -v: an empty object.
+        let mut p = Printer::new(0, true);
+        assert_eq!(p.document(false, false), Document::default());
+    }
+
+    #[test]
     fn verbosity_levels() {
-        assert_eq!(Printer::new(0).max, Level::Warning);
-        assert_eq!(Printer::new(1).max, Level::Notice);
-        assert_eq!(Printer::new(5).max, Level::Debug);
+        assert_eq!(Printer::new(0, false).max, Level::Warning);
+        assert_eq!(Printer::new(1, false).max, Level::Notice);
+        assert_eq!(Printer::new(5, true).max, Level::Debug);
         assert_eq!(priority(Level::Fatal), Priority::Fatal);
     }
 }

@@ -12,6 +12,7 @@
 //!
 //! Each tool's document is built by its own module.
 
+pub mod depmod;
 pub mod lsmod;
 pub mod message;
 pub mod modinfo;

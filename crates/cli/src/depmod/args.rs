@@ -23,6 +23,7 @@ pub const OPTIONS: &[OptSpec] = &[
     OptSpec::long_only("show", "dry-run", getopt::HasArg::No),
     OptSpec::with_arg("symbol-prefix", 'P', "symbol-prefix"),
     OptSpec::flag("warn", 'w', "warn"),
+    OptSpec::long_only("json", "json", getopt::HasArg::No),
     OptSpec::flag("version", 'V', "version"),
     OptSpec::flag("help", 'h', "help"),
 ];
@@ -56,6 +57,8 @@ pub struct Settings {
     pub prefix: Option<u8>,
     /// `-w`.
     pub warn: bool,
+    /// `--json`: stdout and messages as JSON.
+    pub json: bool,
     /// Operands: the version, then module files.
     pub operands: Vec<OsString>,
 }
@@ -117,6 +120,7 @@ fn interpret(parsed: Parsed) -> Action {
                 _ => return Action::Fatal("-P only takes a single char".into()),
             },
             "warn" => s.warn = true,
+            "json" => s.json = true,
             "version" => return Action::Version,
             "help" => return Action::Help,
             _ => {}
@@ -184,6 +188,7 @@ mod tests {
             "/x.ko",
         ]);
         assert!(s.all && s.quick && s.errsyms && s.dry_run && s.warn);
+        assert!(!s.json);
         assert_eq!(s.basedir, Some("/r".into()));
         assert_eq!(s.moduledir, Some("/usr/lib/modules".into()));
         assert_eq!(s.outdir, Some("out".into()));
@@ -193,8 +198,16 @@ mod tests {
         assert_eq!(s.verbose, 2);
         assert_eq!(s.prefix, Some(b'_'));
         assert_eq!(s.operands, os(&["1.2.3", "/x.ko"]));
-        let s = settings(&["--dry-run", "--show", "--qu", "--basedir=/r", "--symb", "."]);
-        assert!(s.dry_run && s.quick);
+        let s = settings(&[
+            "--dry-run",
+            "--show",
+            "--qu",
+            "--basedir=/r",
+            "--symb",
+            ".",
+            "--json",
+        ]);
+        assert!(s.dry_run && s.quick && s.json);
         assert_eq!(s.basedir, Some("/r".into()));
         assert_eq!(s.prefix, Some(b'.'));
     }
