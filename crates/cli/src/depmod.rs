@@ -49,7 +49,7 @@ The following options are useful for people managing distributions:
 \t                     symbol versions.
 ";
 
-/// Runs depmod with `args` (argv[0] included); returns the exit status.
+/// Runs depmod with `args` (`argv[0]` included); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args
         .first()
