@@ -217,9 +217,10 @@ fn bad_depmod_d_files() {
         ),
         ("external short", b"external *\n".to_vec(), 1),
         ("search nothing", b"search\n".to_vec(), 0),
+        // depmod takes words as bytes: only the line whose directive is garbage is an error.
         (
             "NUL and garbage",
-            b"search \0\xff\xfe\nexclude \xff\n".to_vec(),
+            b"search \0\xff\xfe\nexclude \xff\n\xff\xfe junk\n".to_vec(),
             1,
         ),
         ("5 MB line", vec![b's'; 5 << 20], 1),

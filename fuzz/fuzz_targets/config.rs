@@ -9,7 +9,14 @@ use libfuzzer_sys::fuzz_target;
 use modconf::{kmod_log_priority, split_modprobe_options, DepmodConfig, ModprobeConfig};
 
 /// Names queried in every configuration, besides those it mentions itself.
-const FIXED_NAMES: &[&str] = &["", "snd_hda_intel", "pci:v00008086d*", "a-b", "*"];
+const FIXED_NAMES: &[&[u8]] = &[
+    b"",
+    b"snd_hda_intel",
+    b"pci:v00008086d*",
+    b"a-b",
+    b"*",
+    b"caf\xe9-\xff",
+];
 
 /// Most names taken from the configuration per input.
 const MAX_NAMES: usize = 16;
@@ -18,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let mut diags = Vec::new();
     let mut cfg = ModprobeConfig::default();
     cfg.parse_file(Path::new("/fuzz/modprobe.d/f.conf"), data, &mut diags);
-    let mut names: Vec<String> = FIXED_NAMES.iter().map(|n| n.to_string()).collect();
+    let mut names: Vec<Vec<u8>> = FIXED_NAMES.iter().map(|n| n.to_vec()).collect();
     let mentioned = cfg
         .aliases
         .iter()
@@ -49,17 +56,19 @@ fuzz_target!(|data: &[u8]| {
     );
     let _ = depmod.effective_search();
     for path in [
-        "kernel/fs/a.ko",
-        "updates/a.ko",
-        "extra/b/a.ko.xz",
-        "/opt/ext/a.ko",
+        &b"kernel/fs/a.ko"[..],
+        b"updates/a.ko",
+        b"extra/b/a.ko.xz",
+        b"/opt/ext/a.ko",
+        b"upd\xe9/\xff.ko",
     ] {
         let _ = depmod.search_rank(path);
-        let _ = depmod.is_higher_priority("a", path, "kernel/fs/a.ko");
+        let _ = depmod.is_higher_priority(b"a", path, b"kernel/fs/a.ko");
     }
-    let _ = depmod.is_excluded_dir("build");
+    let _ = depmod.is_excluded_dir(b"build");
     for d in &diags {
         let _ = d.to_string();
+        let _ = d.to_bytes();
     }
 
     let text = String::from_utf8_lossy(data);

@@ -20,5 +20,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = cfg.show_config();
     for d in &diags {
         let _ = d.to_string();
+        let _ = d.to_bytes();
     }
 });

@@ -248,7 +248,7 @@ mod tests {
         assert_eq!(
             diags
                 .iter()
-                .filter(|d| d.message.contains("Ignoring duplicate config file"))
+                .filter(|d| d.text().contains("Ignoring duplicate config file"))
                 .count(),
             2
         );
@@ -277,7 +277,7 @@ mod tests {
         let errors: Vec<_> = diags.iter().filter(|d| d.level == Level::Error).collect();
         assert_eq!(errors.len(), 1);
         assert_eq!(
-            errors[0].message,
+            errors[0].text(),
             format!(
                 "conf_files_filter_out: Directories inside directories are not supported: {}/sub.conf",
                 d.display()
@@ -306,8 +306,8 @@ mod tests {
         assert_eq!(got, ["a.conf", "f.txt", "modules.softdep", "n.conf"]);
         assert_eq!(files[0].path, d.join("a.conf"));
         assert!(diags.iter().any(
-            |d| d.message.starts_with("conf_files_list: could not stat '")
-                && d.message.ends_with("missing': No such file or directory")
+            |d| d.text().starts_with("conf_files_list: could not stat '")
+                && d.text().ends_with("missing': No such file or directory")
         ));
     }
 

@@ -13,8 +13,9 @@
 //!   included) and **not** normalised.
 //! * Otherwise the module name goes through `underscores()`; if that fails (unbalanced brackets)
 //!   the word is reported and ignored.
+//! * Bytes are bytes: names and values need not be valid UTF-8 and are passed on unchanged.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{join, Diagnostic};
 
 /// kmod reads `/proc/cmdline` into a 4096-byte buffer and keeps the last byte for the terminator.
 pub const KCMDLINE_MAX: usize = 4095;
@@ -25,12 +26,12 @@ pub enum KcmdlineEntry {
     /// `options <module> <options>`.
     Options {
         /// Module name, normalised.
-        module: String,
+        module: Vec<u8>,
         /// `param` or `param=value`.
-        options: String,
+        options: Vec<u8>,
     },
     /// `blacklist <module>` (name as written).
-    Blacklist(String),
+    Blacklist(Vec<u8>),
 }
 
 /// Parses a kernel command line into configuration entries, in command-line order.
@@ -92,44 +93,38 @@ fn parse_word(word: &[u8], entries: &mut Vec<KcmdlineEntry>, diags: &mut Vec<Dia
     if param.contains(&b'.') {
         return;
     }
-    let (Ok(module), Ok(param), Ok(value)) = (
-        std::str::from_utf8(module),
-        std::str::from_utf8(param),
-        value.map(std::str::from_utf8).transpose(),
-    ) else {
-        diags.push(Diagnostic::error(format!(
-            "kcmdline_parse_result: Ignoring option on kernel command line that is not valid UTF-8: '{}'",
-            String::from_utf8_lossy(word)
-        )));
-        return;
-    };
     let value = value.map(|v| {
         if lead_quote {
-            format!("\"{v}")
+            join(&[b"\"", v])
         } else {
-            v.to_string()
+            v.to_vec()
         }
     });
-    if module == "modprobe" && param == "blacklist" {
+    if module == b"modprobe" && param == b"blacklist" {
         if let Some(list) = &value {
             entries.extend(
-                list.split(',')
-                    .map(|m| KcmdlineEntry::Blacklist(m.to_string())),
+                list.split(|&b| b == b',')
+                    .map(|m| KcmdlineEntry::Blacklist(m.to_vec())),
             );
             return;
         }
     }
-    let Ok(module) = modname::underscores(module) else {
-        diags.push(Diagnostic::error(format!(
-            "kcmdline_parse_result: Ignoring bad option on kernel command line while parsing module name: '{module}'"
-        )));
+    let Ok(normalised) = modname::normalize::underscores_bytes(module) else {
+        diags.push(Diagnostic::error(join(&[
+            b"kcmdline_parse_result: Ignoring bad option on kernel command line while parsing module name: '",
+            module,
+            b"'",
+        ])));
         return;
     };
     let options = match value {
-        Some(v) => format!("{param}={v}"),
-        None => param.to_string(),
+        Some(v) => join(&[param, b"=", &v]),
+        None => param.to_vec(),
     };
-    entries.push(KcmdlineEntry::Options { module, options });
+    entries.push(KcmdlineEntry::Options {
+        module: normalised,
+        options,
+    });
 }
 
 #[cfg(test)]
@@ -137,14 +132,25 @@ mod tests {
     use super::*;
 
     /// Renders entries the way `modprobe -c` prints them.
-    fn render(cmdline: &str) -> (Vec<String>, Vec<Diagnostic>) {
+    fn render_bytes(cmdline: &[u8]) -> (Vec<Vec<u8>>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let lines = parse_kcmdline(cmdline.as_bytes(), &mut diags)
+        let lines = parse_kcmdline(cmdline, &mut diags)
             .into_iter()
             .map(|e| match e {
-                KcmdlineEntry::Options { module, options } => format!("options {module} {options}"),
-                KcmdlineEntry::Blacklist(m) => format!("blacklist {m}"),
+                KcmdlineEntry::Options { module, options } => {
+                    join(&[b"options ", &module, b" ", &options])
+                }
+                KcmdlineEntry::Blacklist(m) => join(&[b"blacklist ", &m]),
             })
+            .collect();
+        (lines, diags)
+    }
+
+    fn render(cmdline: &str) -> (Vec<String>, Vec<Diagnostic>) {
+        let (lines, diags) = render_bytes(cmdline.as_bytes());
+        let lines = lines
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
             .collect();
         (lines, diags)
     }
@@ -360,21 +366,31 @@ mod tests {
         let (got, diags) = render("a[0.b.c=1 a]0.b=1");
         assert!(got.is_empty());
         assert_eq!(diags.len(), 1);
-        assert!(diags[0].message.ends_with("'a]0'"));
+        assert!(diags[0].message.ends_with(b"'a]0'"));
     }
 
+    // kmod 30 (`modprobe -c` with this /proc/cmdline bind-mounted) printed the same bytes.
     #[test]
-    fn non_utf8_is_reported_not_mangled() {
-        let mut diags = Vec::new();
-        let got = parse_kcmdline(b"\xff.x=1 a.b=\xc3\xa9", &mut diags);
+    fn high_bytes_pass_through() {
+        let (got, diags) = render_bytes(
+            b"\xff.x=1 a.b=\xc3\xa9 caf\xe9-x.p\xe9=\"v \xe9\" modprobe.blacklist=b\xe9-1,\xfe \xe9[.x=1\n",
+        );
         assert_eq!(
             got,
-            [KcmdlineEntry::Options {
-                module: "a".into(),
-                options: "b=\u{e9}".into()
-            }]
+            [
+                &b"options \xff x=1"[..],
+                b"options a b=\xc3\xa9",
+                b"options caf\xe9_x p\xe9=\"v \xe9\"",
+                b"blacklist b\xe9-1",
+                b"blacklist \xfe",
+            ]
         );
-        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags,
+            [Diagnostic::error(
+                &b"kcmdline_parse_result: Ignoring bad option on kernel command line while parsing module name: '\xe9['"[..]
+            )]
+        );
     }
 
     #[test]

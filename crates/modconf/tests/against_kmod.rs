@@ -60,9 +60,53 @@ impl Sandbox {
     }
 }
 
+/// Output lines as bytes, shown readably when an assertion fails.
+#[derive(PartialEq, Eq)]
+struct Lines(Vec<Vec<u8>>);
+
+impl std::fmt::Debug for Lines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|l| l.escape_ascii().to_string()))
+            .finish()
+    }
+}
+
+/// Bytes shown readably when an assertion fails.
+#[derive(PartialEq, Eq)]
+struct Text(Vec<u8>);
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\"", self.0.escape_ascii())
+    }
+}
+
+impl Text {
+    fn contains(&self, needle: impl AsRef<[u8]>) -> bool {
+        let needle = needle.as_ref();
+        self.0.windows(needle.len()).any(|w| w == needle)
+    }
+}
+
+/// The configuration part of `modprobe -c` output and the normalised stderr lines.
+fn split_kmod_output(out: &std::process::Output) -> Option<(Text, Lines)> {
+    let end = out
+        .stdout
+        .windows(MARKER.len())
+        .position(|w| w == MARKER.as_bytes())?;
+    let stderr = out
+        .stderr
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(normalise_kmod30_log)
+        .collect();
+    Some((Text(out.stdout[..end].to_vec()), Lines(stderr)))
+}
+
 /// kmod's view: the configuration part of `modprobe -c` and its stderr, normalised to kmod 34's
 /// `libkmod: LEVEL: function: message` form.
-fn kmod_show(paths: Option<&[PathBuf]>, root: &Path) -> (String, Vec<String>) {
+fn kmod_show(paths: Option<&[PathBuf]>, root: &Path) -> (Text, Lines) {
     let mut cmd = Command::new(MODPROBE);
     for p in paths.unwrap_or_default() {
         cmd.arg("-C").arg(p);
@@ -77,58 +121,75 @@ fn kmod_show(paths: Option<&[PathBuf]>, root: &Path) -> (String, Vec<String>) {
         .env_remove("KMOD_LOG")
         .output()
         .expect("run modprobe");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let config = match stdout.find(MARKER) {
-        Some(end) => stdout[..end].to_string(),
-        None => panic!("no marker in modprobe -c output: {stdout:?}"),
-    };
-    let stderr = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .map(normalise_kmod30_log)
-        .collect();
-    (config, stderr)
+    split_kmod_output(&out).unwrap_or_else(|| {
+        panic!(
+            "no marker in modprobe -c output: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 /// `libkmod: ERROR ../libkmod/libkmod-config.c:712 kmod_config_parse: x` →
 /// `libkmod: ERROR: kmod_config_parse: x`.
-fn normalise_kmod30_log(line: &str) -> String {
-    let Some(rest) = line.strip_prefix("libkmod: ") else {
-        return line.to_string();
+fn normalise_kmod30_log(line: &[u8]) -> Vec<u8> {
+    let words = || {
+        let rest = line.strip_prefix(b"libkmod: ")?;
+        let level_end = rest.iter().position(|&b| b == b' ')?;
+        let (level, rest) = (&rest[..level_end], &rest[level_end + 1..]);
+        let location_end = rest.iter().position(|&b| b == b' ')?;
+        let (location, message) = (&rest[..location_end], &rest[location_end + 1..]);
+        location
+            .starts_with(b"../")
+            .then(|| [b"libkmod: ", level, b": ", message].concat())
     };
-    let Some((level, rest)) = rest.split_once(' ') else {
-        return line.to_string();
-    };
-    match rest.split_once(' ') {
-        Some((location, message)) if location.starts_with("../") => {
-            format!("libkmod: {level}: {message}")
-        }
-        _ => line.to_string(),
-    }
+    words().unwrap_or_else(|| line.to_vec())
 }
 
 /// Our view of the same run (the kernel command line is read from `/proc/cmdline` like kmod).
-fn our_show(paths: &[PathBuf], extra: &[(String, PathBuf)]) -> (String, Vec<String>) {
+fn our_show(paths: &[PathBuf], extra: &[(String, PathBuf)]) -> (Text, Lines) {
     let mut diags = Vec::new();
     let files = list_config_files(paths, extra, &mut diags);
     let cmdline = fs::read("/proc/cmdline").ok();
     let cfg = ModprobeConfig::load(&files, cmdline.as_deref(), &mut diags);
-    (cfg.show_config(), errors(&diags))
+    (Text(cfg.show_config()), errors(&diags))
 }
 
-fn errors(diags: &[Diagnostic]) -> Vec<String> {
-    diags
-        .iter()
-        .filter(|d| d.level <= Level::Error)
-        .map(|d| format!("libkmod: {}", d))
-        .collect()
+fn errors(diags: &[Diagnostic]) -> Lines {
+    Lines(
+        diags
+            .iter()
+            .filter(|d| d.level <= Level::Error)
+            .map(|d| [&b"libkmod: "[..], &d.to_bytes()].concat())
+            .collect(),
+    )
 }
 
-fn compare(sb: &Sandbox, paths: &[PathBuf]) -> String {
+fn compare(sb: &Sandbox, paths: &[PathBuf]) -> Text {
     let (kmod_cfg, kmod_err) = kmod_show(Some(paths), &sb.root());
     let (our_cfg, our_err) = our_show(paths, &[sb.softdep_file()]);
     assert_eq!(our_cfg, kmod_cfg, "configuration differs from kmod");
     assert_eq!(our_err, kmod_err, "messages differ from kmod");
     our_cfg
+}
+
+/// Bytes that are not valid UTF-8 (and control bytes) in every directive and in bad lines: kmod
+/// keeps them as they are, in `-c` and in its messages.
+#[test]
+fn high_bytes_in_every_directive() {
+    if !kmod_available() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let f = sb.write(
+        "cfg/\u{e9}.conf",
+        b"alias bin\x01\x02ary loop\noptions loop \x01x=\xff\t\xfe\nalias \xff\xfe loop\n\
+alias caf\xe9-[\x80-\xff] m\xe9-x\nblacklist b\xe9-x\ninstall i\xe9 /bin/echo \xe9 $CMDLINE_OPTS\n\
+remove r\xe9 /bin/echo \xfe\nsoftdep s\xe9 pre: p\xe9 post: q\xe9-1\n\xff\xfe\x01 junk\n\
+options o\xe9\ninclude \xe9\n\x80\n# \xff\n",
+    );
+    let out = compare(&sb, &[f]);
+    assert!(out.contains(b"options loop \x01x=\xff \xfe\n"));
+    assert!(out.contains(b"softdep s\xe9 pre: p\xe9post: q\xe9-1\n"));
 }
 
 #[test]
@@ -194,11 +255,14 @@ alias a[b c\nalias x]y z\nblacklist p[q\noptions o[p x=1\ninstall i[-j cmd\nremo
 config bar\nalias good m\nbogus",
     );
     let out = compare(&sb, &[f]);
-    assert_eq!(out, "alias good m\n".to_string() + &kcmdline_part());
+    assert_eq!(
+        out,
+        Text([&b"alias good m\n"[..], &kcmdline_part()].concat())
+    );
 }
 
 /// What the machine's kernel command line adds at the end of `modprobe -c`.
-fn kcmdline_part() -> String {
+fn kcmdline_part() -> Vec<u8> {
     let cmdline = fs::read("/proc/cmdline").unwrap_or_default();
     let mut cfg = ModprobeConfig::default();
     cfg.parse_kernel_cmdline(&cmdline, &mut Vec::new());
@@ -240,7 +304,9 @@ fn files_override_each_other_by_basename() {
         sb.path("d3"),
     ];
     let out = compare(&sb, &paths);
-    assert!(out.starts_with("alias ten m\nalias nine m\nalias upper m\nalias d1a m\nalias d2b m\n"));
+    assert!(out
+        .0
+        .starts_with(b"alias ten m\nalias nine m\nalias upper m\nalias d1a m\nalias d2b m\n"));
     assert!(out.contains("softdep from_modules pre: q\n"));
 }
 
@@ -286,7 +352,7 @@ fn system_configuration() {
 
 /// Runs kmod with `cmdline` bind-mounted over `/proc/cmdline` in a private mount namespace. `None`
 /// when that is not possible (not root, no `unshare`).
-fn kmod_with_cmdline(sb: &Sandbox, cmdline: &[u8]) -> Option<(String, Vec<String>)> {
+fn kmod_with_cmdline(sb: &Sandbox, cmdline: &[u8]) -> Option<(Text, Lines)> {
     let file = sb.write("cmdline", cmdline);
     let empty = sb.path("empty");
     fs::create_dir_all(&empty).ok()?;
@@ -302,13 +368,7 @@ fn kmod_with_cmdline(sb: &Sandbox, cmdline: &[u8]) -> Option<(String, Vec<String
         .env_remove("KMOD_LOG")
         .output()
         .ok()?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let end = stdout.find(MARKER)?;
-    let stderr = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .map(normalise_kmod30_log)
-        .collect();
-    Some((stdout[..end].to_string(), stderr))
+    split_kmod_output(&out)
 }
 
 /// The kernel command line cases of config.md §3 and more, when a private mount namespace can be
@@ -332,6 +392,7 @@ fn kernel_command_lines() {
         b"a.b=c\rd.e=f\x0bg.h=i\x0cj.k=l\tm.n a[0.b.c=1 a]0.b=1 a[-]b-c.d=1 x.y=1\"\n",
         b"a.b=c",
         b"a.b=c\0d.e=f\n",
+        b"\xff.x=1 a.b=\xc3\xa9 caf\xe9-x.p\xe9=\"v \xe9\" modprobe.blacklist=b\xe9-1,\xfe \xe9[.x=1\n",
     ];
     let sb = Sandbox::new();
     for cmdline in cases {
@@ -345,7 +406,7 @@ fn kernel_command_lines() {
         let mut cfg = ModprobeConfig::default();
         cfg.parse_kernel_cmdline(cmdline, &mut diags);
         let shown = String::from_utf8_lossy(cmdline);
-        assert_eq!(cfg.show_config(), kmod_cfg, "cmdline {shown:?}");
+        assert_eq!(Text(cfg.show_config()), kmod_cfg, "cmdline {shown:?}");
         assert_eq!(errors(&diags), kmod_err, "cmdline {shown:?}");
     }
 }
@@ -354,11 +415,11 @@ fn kernel_command_lines() {
 fn normalising_kmod30_messages() {
     assert_eq!(
         normalise_kmod30_log(
-            "libkmod: ERROR ../libkmod/libkmod-config.c:712 kmod_config_parse: f line 1: x"
+            b"libkmod: ERROR ../libkmod/libkmod-config.c:712 kmod_config_parse: f line 1: \xff"
         ),
-        "libkmod: ERROR: kmod_config_parse: f line 1: x"
+        b"libkmod: ERROR: kmod_config_parse: f line 1: \xff"
     );
-    assert_eq!(normalise_kmod30_log("other"), "other");
+    assert_eq!(normalise_kmod30_log(b"other"), b"other");
 }
 
 const DEPMOD: &str = "/sbin/depmod";
@@ -436,7 +497,7 @@ fn depmod_duplicate_resolution() {
         let cfg = DepmodConfig::load(&files, "1.2.3", &mut diags);
         let mut best = &copies[0];
         for c in &copies[1..] {
-            if cfg.is_higher_priority("rapl", c, best) {
+            if cfg.is_higher_priority(b"rapl", c.as_bytes(), best.as_bytes()) {
                 best = c;
             }
         }

@@ -172,9 +172,9 @@ impl Index {
     }
 
     /// Walks to the node where `key` ends exactly, if any.
-    fn find_node(&self, key: &str) -> Result<Option<Node<'_>>, Error> {
+    fn find_node(&self, key: &[u8]) -> Result<Option<Node<'_>>, Error> {
         let mut node = self.node(self.root)?;
-        let mut rest = key.as_bytes();
+        let mut rest = key;
         loop {
             let Some(after_prefix) = rest.strip_prefix(node.prefix) else {
                 return Ok(None);
@@ -191,9 +191,10 @@ impl Index {
         }
     }
 
-    /// Exact lookup: the first value of `key` (what libkmod's `index_search` returns).
-    pub fn lookup(&self, key: &str) -> Result<Option<String>, Error> {
-        let Some(node) = self.find_node(key)? else {
+    /// Exact lookup: the first value of `key` (what libkmod's `index_search` returns). Keys are
+    /// compared as bytes (`&str`, `String`, `&[u8]` and `Vec<u8>` keys all work).
+    pub fn lookup<K: AsRef<[u8]> + ?Sized>(&self, key: &K) -> Result<Option<String>, Error> {
+        let Some(node) = self.find_node(key.as_ref())? else {
             return Ok(None);
         };
         match node.first_value().map_err(|p| self.corrupt(p))? {
@@ -203,8 +204,8 @@ impl Index {
     }
 
     /// Exact lookup: all values of `key` in stored order (ascending priority).
-    pub fn lookup_values(&self, key: &str) -> Result<Vec<Value>, Error> {
-        let Some(node) = self.find_node(key)? else {
+    pub fn lookup_values<K: AsRef<[u8]> + ?Sized>(&self, key: &K) -> Result<Vec<Value>, Error> {
+        let Some(node) = self.find_node(key.as_ref())? else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();

@@ -27,14 +27,16 @@ const WILD_VALUES_AT: ValuesAt = ValuesAt::AfterChildren;
 
 impl Index {
     /// Wildcard search for `key`: the values of every stored key that matches, merged by priority.
-    pub fn lookup_wild(&self, key: &str) -> Result<Vec<Value>, Error> {
+    /// The key is matched as bytes (it need not be valid UTF-8).
+    pub fn lookup_wild<K: AsRef<[u8]> + ?Sized>(&self, key: &K) -> Result<Vec<Value>, Error> {
+        let key = key.as_ref();
         let mut found = MergedValues::default();
         // A node is enumerated once more each time the walk descends along a wildcard edge, which
         // it only does for a wildcard byte of the input.
-        let descents = key.bytes().filter(|&b| is_wildcard(b)).count();
+        let descents = key.iter().filter(|&&b| is_wildcard(b)).count();
         let mut budget = Budget::for_passes(self.bytes().len(), descents + 1);
         let mut node = self.node(self.root())?;
-        let mut rest = key.as_bytes();
+        let mut rest = key;
         loop {
             budget.spend(1).map_err(|p| self.corrupt(p))?;
             for (j, &c) in node.prefix.iter().enumerate() {
@@ -204,6 +206,22 @@ mod tests {
         assert!(names(&idx, "za\\b").is_empty());
         assert_eq!(names(&idx, "zab"), ["m_z"]);
         assert!(names(&idx, "yq*").is_empty());
+    }
+
+    #[test]
+    fn keys_are_matched_as_bytes() {
+        let idx = index(&[("fs-*", "m_fs", 0), ("fs-x?y", "m_q", 0)]);
+        let found = |key: &[u8]| -> Vec<String> {
+            idx.lookup_wild(key)
+                .unwrap()
+                .into_iter()
+                .map(|v| v.value)
+                .collect()
+        };
+        assert_eq!(found(b"fs-caf\xe9"), ["m_fs"]);
+        assert_eq!(found(b"fs-x\xffy"), ["m_q", "m_fs"]);
+        assert!(found(b"\xff").is_empty());
+        assert_eq!(idx.lookup(b"fs-\xff".as_slice()).unwrap(), None);
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Loader<'_> {
         let mut result = Ok(());
         for module in &candidates {
             result = if self.settings.resolve_alias {
-                self.out.print(&format!("{}\n", module.name));
+                self.out.print_bytes(&[&module.name[..], b"\n"].concat());
                 Ok(())
             } else {
                 self.insert_module(module, params)
@@ -80,7 +80,7 @@ impl Loader<'_> {
             return self.named_by_path(name).map(|c| vec![c]);
         }
         let mut diags = Vec::new();
-        let found = self.prober.lookup(name, &mut diags);
+        let found = self.prober.lookup(name.as_bytes(), &mut diags);
         for d in &diags {
             self.out.message(d);
         }
@@ -106,7 +106,7 @@ impl Loader<'_> {
     fn insert_module(&mut self, module: &Candidate, params: Option<&str>) -> Result<(), Errno> {
         let s = self.settings;
         let request = InsertRequest {
-            params,
+            params: params.map(str::as_bytes),
             ignore_commands: s.ignore_commands,
             use_blacklist: s.use_blacklist,
         };
@@ -131,10 +131,14 @@ impl Loader<'_> {
                 }
                 other => other.to_string(),
             };
-            self.out.log(
-                Priority::Error,
-                &format!("could not insert '{}': {why}", module.name),
-            );
+            let msg = [
+                &b"could not insert '"[..],
+                &module.name,
+                b"': ",
+                why.as_bytes(),
+            ]
+            .concat();
+            self.out.log_bytes(Priority::Error, msg);
         }
         result
     }

@@ -92,6 +92,11 @@ impl Output {
         self.log(self.log_priority, msg);
     }
 
+    /// [`Output::tool_log`] for a message that quotes bytes (module names from configuration).
+    pub fn tool_log_bytes(&mut self, msg: impl AsRef<[u8]>) {
+        self.log_bytes(self.log_priority, msg);
+    }
+
     /// Flushes stdout.
     pub fn flush(&mut self) {
         let _ = self.stdout.flush();
@@ -122,7 +127,9 @@ fn priority(level: Level) -> Priority {
 impl Report for Output {
     fn action(&mut self, action: &Action<'_>) {
         if self.show_actions {
-            self.print(&format!("{action}\n"));
+            let mut line = action.to_bytes();
+            line.push(b'\n');
+            self.print_bytes(&line);
             // kmod's `remove <command>` line reaches stdout before the command's own output
             // (measured in the VM, tests/vm/scenarios/20-modprobe.sh); `install` lines do not.
             if matches!(action, Action::RemoveCommand { .. }) {
@@ -136,7 +143,7 @@ impl Report for Output {
     }
 
     fn refusal(&mut self, refusal: &Refusal) {
-        self.tool_log(&refusal.to_string());
+        self.tool_log_bytes(refusal.to_bytes());
     }
 }
 

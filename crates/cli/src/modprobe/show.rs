@@ -17,7 +17,7 @@ const INDEX_MARKER: &str = "\n# End of configuration files. Dumping indexes now:
 
 /// `modprobe -c`: the configuration, then every alias and symbol of the indexes.
 pub fn show_config(ctx: &Context, config: &ModprobeConfig, out: &mut Output) -> i32 {
-    out.print(&config.show_config());
+    out.print_bytes(&config.show_config());
     out.print(INDEX_MARKER);
     let mut status = EXIT_SUCCESS;
     let mut line = String::new();

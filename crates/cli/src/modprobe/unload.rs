@@ -40,7 +40,7 @@ impl Unloader<'_> {
     /// One operand: its modules in lookup order; the first failure stops.
     fn remove(&mut self, name: &str) -> Result<(), Errno> {
         let mut diags = Vec::new();
-        let found = self.prober.lookup(name, &mut diags);
+        let found = self.prober.lookup(name.as_bytes(), &mut diags);
         for d in &diags {
             self.out.message(d);
         }

@@ -3,8 +3,10 @@
 //! files named on the command line.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fs;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -103,7 +105,11 @@ impl Discovery {
                 let Some(old) = self.modules.get_mut(i) else {
                     return;
                 };
-                if cfg.is_higher_priority(&c.disk_name, &c.out_path, &old.out_path) {
+                if cfg.is_higher_priority(
+                    c.disk_name.as_bytes(),
+                    c.out_path.as_bytes(),
+                    old.out_path.as_bytes(),
+                ) {
                     self.messages.push(Message::new(
                         Level::Debug,
                         format!("replace {} with {}", old.out_path, c.out_path),
@@ -146,11 +152,11 @@ pub fn discover(dir: &Path, cfg: &DepmodConfig) -> Result<Discovery, SearchError
     })?;
     let mut events = walk(dir, "", entries, 0, cfg);
     for ext in &cfg.externals {
-        let ext_dir = PathBuf::from(&ext.dir);
+        let ext_dir = PathBuf::from(OsStr::from_bytes(&ext.dir));
         let Ok(entries) = sorted_entries(&ext_dir) else {
             continue;
         };
-        let mut prefix = ext.dir.clone();
+        let mut prefix = String::from_utf8_lossy(&ext.dir).into_owned();
         if !prefix.ends_with('/') {
             prefix.push('/');
         }
@@ -263,7 +269,7 @@ fn visit(
     };
     let path = dir.join(&os_name);
     match kind {
-        Kind::Dir if cfg.is_excluded_dir(&name) => Vec::new(),
+        Kind::Dir if cfg.is_excluded_dir(os_name.as_bytes()) => Vec::new(),
         Kind::Dir if path.as_os_str().len() >= PATH_MAX => vec![Found::Message(Message::new(
             Level::Error,
             format!(

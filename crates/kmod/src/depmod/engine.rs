@@ -154,7 +154,9 @@ fn load_config(opts: &DepmodOptions, reporter: &mut dyn Reporter) -> DepmodConfi
     let files = list_depmod_config_files(&opts.config_paths, &mut diags);
     let cfg = DepmodConfig::load(&files, &opts.kernel_version, &mut diags);
     for d in diags {
-        reporter.message(Message::new(d.level.into(), d.message));
+        // depmod's messages are text: bytes that are not UTF-8 (a depmod.d file of junk) are
+        // replaced here.
+        reporter.message(Message::new(d.level.into(), d.text().into_owned()));
     }
     cfg
 }

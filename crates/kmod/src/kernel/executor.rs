@@ -20,19 +20,19 @@ impl<'k, S: Syscalls> KernelExecutor<'k, S> {
 }
 
 impl<S: Syscalls> Executor for KernelExecutor<'_, S> {
-    fn insert(&mut self, path: &Path, options: &str, flags: InsertFlags) -> Result<(), Errno> {
+    fn insert(&mut self, path: &Path, options: &[u8], flags: InsertFlags) -> Result<(), Errno> {
         self.kernel
             .insert(path, options, flags)
             .map_err(|e| Errno(e.errno()))
     }
 
-    fn remove(&mut self, name: &str, flags: RemoveFlags) -> Result<(), Errno> {
+    fn remove(&mut self, name: &[u8], flags: RemoveFlags) -> Result<(), Errno> {
         self.kernel
             .remove(name, flags)
             .map_err(|e| Errno(e.errno()))
     }
 
-    fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
+    fn run_command(&mut self, command: &[u8], env: &[(&str, &[u8])]) -> Result<i32, Errno> {
         run_shell(command, env)
     }
 }
@@ -54,13 +54,13 @@ mod tests {
         };
         let kernel = Kernel::with_roots(dir.path(), dir.path(), rec);
         let mut exec = KernelExecutor::new(&kernel);
-        exec.insert(&ko, "a=1", InsertFlags::FORCE).unwrap();
+        exec.insert(&ko, b"a=1", InsertFlags::FORCE).unwrap();
         assert_eq!(
-            exec.remove("m", RemoveFlags { force: true }),
+            exec.remove(b"m", RemoveFlags { force: true }),
             Err(Errno::EAGAIN)
         );
         assert_eq!(
-            exec.insert(&dir.path().join("gone.ko"), "", InsertFlags::default()),
+            exec.insert(&dir.path().join("gone.ko"), b"", InsertFlags::default()),
             Err(Errno::ENOENT)
         );
         assert_eq!(
@@ -76,6 +76,6 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(exec.run_command("exit 4", &[]), Ok(4));
+        assert_eq!(exec.run_command(b"exit 4", &[]), Ok(4));
     }
 }

@@ -93,16 +93,17 @@ pub fn load_method(file: Compression, kernel: Compression, flags: InsertFlags) -
 
 impl<S: Syscalls> Kernel<S> {
     /// Loads the module file at `path` with the parameters `options` (space-separated
-    /// `key=value`, as the kernel parses them).
-    pub fn insert(
+    /// `key=value`, as the kernel parses them; bytes, passed on as they are).
+    pub fn insert<O: AsRef<[u8]> + ?Sized>(
         &self,
         path: &Path,
-        options: &str,
+        options: &O,
         flags: InsertFlags,
     ) -> Result<(), KernelError> {
+        let options = options.as_ref();
         let params = CString::new(options).map_err(|_| KernelError::Nul {
             what: "module parameters",
-            text: options.to_string(),
+            text: String::from_utf8_lossy(options).into_owned(),
         })?;
         let mut file = File::open(path).map_err(|e| KernelError::io(path, e))?;
         let magic = read_magic(&mut file, path)?;

@@ -27,17 +27,22 @@ impl RemoveFlags {
 
 impl<S: Syscalls> Kernel<S> {
     /// Removes the loaded module `name`. Errors carry the kernel's errno (`ENOENT` not loaded,
-    /// `EWOULDBLOCK` in use, `EBUSY`, `EPERM` ...).
-    pub fn remove(&self, name: &str, flags: RemoveFlags) -> Result<(), KernelError> {
+    /// `EWOULDBLOCK` in use, `EBUSY`, `EPERM` ...). The name is passed as its bytes.
+    pub fn remove<N: AsRef<[u8]> + ?Sized>(
+        &self,
+        name: &N,
+        flags: RemoveFlags,
+    ) -> Result<(), KernelError> {
+        let name = name.as_ref();
         let c_name = CString::new(name).map_err(|_| KernelError::Nul {
             what: "module name",
-            text: name.to_string(),
+            text: String::from_utf8_lossy(name).into_owned(),
         })?;
         self.syscalls
             .delete_module(&c_name, flags.kernel_flags())
             .map_err(|errno| KernelError::Syscall {
                 call: "delete_module",
-                target: name.to_string(),
+                target: String::from_utf8_lossy(name).into_owned(),
                 errno,
             })
     }

@@ -9,29 +9,32 @@ use std::path::PathBuf;
 /// found through: `crc32c_intel` reached through the alias `crypto_crc32c` and `crc32c_intel`
 /// reached by name are different objects to kmod, which shows in the probe order (a module can be
 /// listed twice) and in the options it gets (`options <alias> ...` lines apply through the alias).
+///
+/// Names, aliases and commands are bytes: they may come from configuration, which kmod takes as
+/// it is written, valid UTF-8 or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// Module name, normalised (`_`, no extension).
-    pub name: String,
+    pub name: Vec<u8>,
     /// The alias it was found through: the configuration pattern for `alias` lines, the
     /// normalised name looked up for index aliases and `symbol:` names; `None` when found by name.
-    pub alias: Option<String>,
+    pub alias: Option<Vec<u8>>,
     /// Found through a built-in index (`modules.builtin.bin` or `modules.builtin.alias.bin`).
     pub builtin: bool,
     /// The module file when it was named by path (kmod 31+: `modprobe ./foo.ko`).
     pub path: Option<PathBuf>,
     /// An install command attached by the command step of the lookup (exact name match).
-    pub install: Option<String>,
+    pub install: Option<Vec<u8>>,
     /// A remove command attached by the command step of the lookup (exact name match).
-    pub remove: Option<String>,
+    pub remove: Option<Vec<u8>>,
 }
 
 /// What makes two candidates the same kmod module object: name and alias.
-pub(crate) type Identity = (String, Option<String>);
+pub(crate) type Identity = (Vec<u8>, Option<Vec<u8>>);
 
 impl Candidate {
     /// A module known by its name.
-    pub fn by_name(name: impl Into<String>) -> Candidate {
+    pub fn by_name(name: impl Into<Vec<u8>>) -> Candidate {
         Candidate {
             name: name.into(),
             alias: None,
@@ -43,7 +46,7 @@ impl Candidate {
     }
 
     /// A module reached through `alias`.
-    pub fn via_alias(name: impl Into<String>, alias: impl Into<String>) -> Candidate {
+    pub fn via_alias(name: impl Into<Vec<u8>>, alias: impl Into<Vec<u8>>) -> Candidate {
         Candidate {
             alias: Some(alias.into()),
             ..Candidate::by_name(name)

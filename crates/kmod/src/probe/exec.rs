@@ -2,7 +2,9 @@
 //! install/remove commands. The real executor, which loads and unloads through the running kernel,
 //! is [`crate::kernel::KernelExecutor`].
 
+use std::ffi::OsStr;
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::kernel::{InsertFlags, RemoveFlags};
@@ -43,15 +45,16 @@ impl fmt::Display for Errno {
     }
 }
 
-/// Does what a plan says.
+/// Does what a plan says. Options, names, commands and environment values are bytes, handed to
+/// the kernel and the shell as configured.
 pub trait Executor {
     /// Loads the module file at `path` with `options`.
-    fn insert(&mut self, path: &Path, options: &str, flags: InsertFlags) -> Result<(), Errno>;
+    fn insert(&mut self, path: &Path, options: &[u8], flags: InsertFlags) -> Result<(), Errno>;
     /// Unloads module `name`.
-    fn remove(&mut self, name: &str, flags: RemoveFlags) -> Result<(), Errno>;
+    fn remove(&mut self, name: &[u8], flags: RemoveFlags) -> Result<(), Errno>;
     /// Runs a shell command (`/bin/sh -c`) with extra environment variables; returns its exit
     /// status as kmod sees it (`WEXITSTATUS`: 0 for a command killed by a signal).
-    fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno>;
+    fn run_command(&mut self, command: &[u8], env: &[(&str, &[u8])]) -> Result<i32, Errno>;
 }
 
 /// Does nothing and succeeds (`modprobe -n`, `--show-depends`).
@@ -59,25 +62,26 @@ pub trait Executor {
 pub struct DryRun;
 
 impl Executor for DryRun {
-    fn insert(&mut self, _path: &Path, _options: &str, _flags: InsertFlags) -> Result<(), Errno> {
+    fn insert(&mut self, _path: &Path, _options: &[u8], _flags: InsertFlags) -> Result<(), Errno> {
         Ok(())
     }
 
-    fn remove(&mut self, _name: &str, _flags: RemoveFlags) -> Result<(), Errno> {
+    fn remove(&mut self, _name: &[u8], _flags: RemoveFlags) -> Result<(), Errno> {
         Ok(())
     }
 
-    fn run_command(&mut self, _command: &str, _env: &[(&str, &str)]) -> Result<i32, Errno> {
+    fn run_command(&mut self, _command: &[u8], _env: &[(&str, &[u8])]) -> Result<i32, Errno> {
         Ok(0)
     }
 }
 
-/// `system(command)` with `env` added: `/bin/sh -c command`, standard streams inherited.
-pub fn run_shell(command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
+/// `system(command)` with `env` added: `/bin/sh -c command`, standard streams inherited. The
+/// command and the values are passed as bytes.
+pub fn run_shell(command: &[u8], env: &[(&str, &[u8])]) -> Result<i32, Errno> {
     let status = std::process::Command::new("/bin/sh")
         .arg("-c")
-        .arg(command)
-        .envs(env.iter().copied())
+        .arg(OsStr::from_bytes(command))
+        .envs(env.iter().map(|&(k, v)| (k, OsStr::from_bytes(v))))
         .status()
         .map_err(|e| Errno::from_io(&e))?;
     Ok(status.code().unwrap_or(0))
@@ -100,18 +104,30 @@ mod tests {
     fn commands_run_with_their_environment() {
         assert_eq!(
             run_shell(
-                "test \"$MODPROBE_MODULE\" = ext4",
-                &[("MODPROBE_MODULE", "ext4")]
+                b"test \"$MODPROBE_MODULE\" = ext4",
+                &[("MODPROBE_MODULE", b"ext4")]
             ),
             Ok(0)
         );
-        assert_eq!(run_shell("exit 3", &[]), Ok(3));
+        assert_eq!(run_shell(b"exit 3", &[]), Ok(3));
         let mut dry = DryRun;
-        assert_eq!(dry.run_command("exit 3", &[]), Ok(0));
-        assert_eq!(dry.remove("x", RemoveFlags { force: true }), Ok(()));
+        assert_eq!(dry.run_command(b"exit 3", &[]), Ok(0));
+        assert_eq!(dry.remove(b"x", RemoveFlags { force: true }), Ok(()));
         assert_eq!(
-            dry.insert(Path::new("/x.ko"), "", InsertFlags::default()),
+            dry.insert(Path::new("/x.ko"), b"", InsertFlags::default()),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn commands_and_values_reach_the_shell_as_bytes() {
+        // printf's octal escapes make the expected bytes; the shell compares them with `=`.
+        assert_eq!(
+            run_shell(
+                b"test \"$MODPROBE_MODULE\" = \"$(printf 'm\\351')\" && test \"\xff\" = \"$(printf '\\377')\"",
+                &[("MODPROBE_MODULE", b"m\xe9")]
+            ),
+            Ok(0)
         );
     }
 }

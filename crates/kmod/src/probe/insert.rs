@@ -27,16 +27,16 @@ use super::options::merge_options;
 /// What the user asked for, besides the module.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InsertRequest<'r> {
-    /// The command-line parameters for the requested module: `Some("")` when none were given,
+    /// The command-line parameters for the requested module: `Some(b"")` when none were given,
     /// `None` with `modprobe -a` (which takes no parameters). See [`super::merge_options`].
-    pub params: Option<&'r str>,
+    pub params: Option<&'r [u8]>,
     /// `-i`: ignore the requested module's install command and softdeps.
     pub ignore_commands: bool,
     /// `-b`: apply the blacklist to the requested module even when it was named directly.
     pub use_blacklist: bool,
 }
 
-/// What to do for one entry of the probe list.
+/// What to do for one entry of the probe list. Options and commands are the configured bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadAction {
     /// Load the module file with these options.
@@ -44,14 +44,14 @@ pub enum LoadAction {
         /// Absolute path of the module file.
         path: PathBuf,
         /// Options (configuration, then command line).
-        options: String,
+        options: Vec<u8>,
     },
     /// Run the install command instead.
     Install {
         /// The command as configured (`$CMDLINE_OPTS` not yet substituted).
-        command: String,
+        command: Vec<u8>,
         /// What `$CMDLINE_OPTS` stands for.
-        options: String,
+        options: Vec<u8>,
     },
     /// A built-in module: nothing to load.
     Builtin,
@@ -64,7 +64,7 @@ pub enum LoadAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadStep {
     /// Module name.
-    pub module: String,
+    pub module: Vec<u8>,
     /// Listed in `modules.builtin` (or found through a built-in index): always "in the kernel".
     pub builtin: bool,
     /// The requested module or one of its dependencies: a failure stops the plan.
@@ -79,7 +79,7 @@ pub struct LoadStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InsertPlan {
     /// The requested module's name.
-    pub target: String,
+    pub target: Vec<u8>,
     /// The requested module is built in (so it counts as loaded).
     pub target_builtin: bool,
     /// The requested module is blacklisted for this request: nothing happens, successfully.
@@ -176,21 +176,21 @@ impl Prober<'_> {
         is_target: bool,
         required: bool,
         ignore_command: bool,
-        params: Option<&str>,
+        params: Option<&[u8]>,
         messages: &mut Vec<Diagnostic>,
     ) -> LoadStep {
-        let config_options: Vec<&str> = self
+        let config_options: Vec<&[u8]> = self
             .config()
             .options
             .iter()
-            .filter(|o| o.module == module.name || module.alias.as_deref() == Some(&o.module))
-            .map(|o| o.options.as_str())
+            .filter(|o| o.module == module.name || module.alias.as_ref() == Some(&o.module))
+            .map(|o| o.options.as_slice())
             .collect();
         let options = merge_options(&config_options, params);
         let builtin = module.builtin || self.is_builtin(&module.name, messages);
         let command = match &module.install {
             Some(c) => Some(c.clone()),
-            None => self.config().install_for(&module.name).map(str::to_string),
+            None => self.config().install_for(&module.name).map(<[u8]>::to_vec),
         };
         let action = match command {
             Some(command) if !ignore_command => LoadAction::Install { command, options },
@@ -253,14 +253,19 @@ impl Prober<'_> {
         let Some(softdep) = self.config().softdep_for(&module.name) else {
             return (Vec::new(), Vec::new());
         };
-        let mut resolve = |targets: &[String]| {
+        let mut resolve = |targets: &[Vec<u8>]| {
             let mut found = Vec::new();
             for target in targets {
                 match self.lookup(target, messages) {
                     Ok(list) => found.extend(list),
-                    Err(_) => messages.push(Diagnostic::error(format!(
-                        "failed to lookup soft dependency '{target}', continuing anyway."
-                    ))),
+                    Err(_) => messages.push(Diagnostic::error(
+                        [
+                            &b"failed to lookup soft dependency '"[..],
+                            target,
+                            b"', continuing anyway.",
+                        ]
+                        .concat(),
+                    )),
                 }
             }
             found
@@ -343,34 +348,36 @@ impl ListBuilder<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::lookup::tests::{config, tree};
+    use crate::probe::lookup::tests::{config, shown, text, tree};
     use crate::Context;
 
+    /// The plan as lines, bytes other than printable ASCII escaped (`\xff`).
     fn plan_lines(
         ctx: &Context,
-        cfg_text: &str,
-        name: &str,
+        cfg_text: impl AsRef<[u8]>,
+        name: impl AsRef<[u8]>,
         request: InsertRequest<'_>,
     ) -> Vec<String> {
         let cfg = config(cfg_text);
         let p = Prober::new(ctx, &cfg);
         let mut diags = Vec::new();
         let mut out = Vec::new();
-        for c in p.lookup(name, &mut diags).unwrap() {
+        for c in p.lookup(name.as_ref(), &mut diags).unwrap() {
             let plan = p.plan_insert(&c, &request);
             out.extend(plan.messages.iter().map(|m| m.to_string()));
             for s in plan.steps {
                 let dir = ctx.dirname().display().to_string();
                 out.push(match s.action {
                     LoadAction::Insert { path, options } => format!(
-                        "insmod {} {options}",
-                        path.display().to_string().replace(&dir, "")
+                        "insmod {} {}",
+                        path.display().to_string().replace(&dir, ""),
+                        shown(&options)
                     ),
                     LoadAction::Install { command, options } => {
-                        format!("install {command} {options}")
+                        format!("install {} {}", shown(&command), shown(&options))
                     }
-                    LoadAction::Builtin => format!("builtin {}", s.module),
-                    LoadAction::NoFile => format!("nofile {}", s.module),
+                    LoadAction::Builtin => format!("builtin {}", shown(&s.module)),
+                    LoadAction::NoFile => format!("nofile {}", shown(&s.module)),
                 });
             }
         }
@@ -378,7 +385,7 @@ mod tests {
     }
 
     const CLI: InsertRequest<'static> = InsertRequest {
-        params: Some(""),
+        params: Some(b""),
         ignore_commands: false,
         use_blacklist: false,
     };
@@ -441,7 +448,7 @@ install loop /bin/loop\nsoftdep xfs post: loop\ninstall xfs /bin/xfs\nsoftdep fa
                 cfg,
                 "e1000e",
                 InsertRequest {
-                    params: Some("x=1"),
+                    params: Some(b"x=1"),
                     ..CLI
                 }
             ),
@@ -487,11 +494,11 @@ options wild* w=1\noptions xfs x=3\noptions fs-ext4 idx=1\n";
                 .unwrap()
         };
         assert_eq!(
-            last("my-ext", Some("")),
+            last("my-ext", Some(b"")),
             "insmod /kernel/fs/ext4.ko foo=1 bar=2 "
         );
         assert_eq!(
-            last("wild7", Some("a")),
+            last("wild7", Some(b"a")),
             "insmod /kernel/fs/xfs.ko w=1 x=3 a"
         );
         assert_eq!(
@@ -499,8 +506,58 @@ options wild* w=1\noptions xfs x=3\noptions fs-ext4 idx=1\n";
             "insmod /kernel/fs/ext4.ko foo=1 idx=1 "
         );
         assert_eq!(
-            last("jbd2", Some("p=\"a b\"")),
+            last("jbd2", Some(b"p=\"a b\"")),
             "insmod /kernel/fs/jbd2.ko p=\"a b\""
+        );
+    }
+
+    #[test]
+    fn configuration_bytes_reach_the_plan() {
+        let (_d, ctx) = tree();
+        let cfg = b"options ext4 x=\xff\t\xe9\noptions caf\xe9 a=\xfe\nalias caf\xe9 ext4\n\
+install loop /bin/echo \xe9 $CMDLINE_OPTS\nsoftdep xfs pre: caf\xe9 post: m\xe9\nalias m\xe9 d\xff\n\
+softdep fat pre: \xe9]\n";
+        assert!(
+            plan_lines(&ctx, cfg, "caf\u{e9}", CLI).is_empty(),
+            "the UTF-8 encoding of U+00E9 is not the byte 0xe9"
+        );
+        assert_eq!(
+            plan_lines(&ctx, cfg, b"caf\xe9", CLI).pop().unwrap(),
+            "insmod /kernel/fs/ext4.ko x=\\xff \\xe9 a=\\xfe "
+        );
+        assert_eq!(
+            plan_lines(
+                &ctx,
+                cfg,
+                "loop",
+                InsertRequest {
+                    params: Some(b"p=\xe9"),
+                    ..CLI
+                }
+            ),
+            ["install /bin/echo \\xe9 $CMDLINE_OPTS p=\\xe9"]
+        );
+        assert_eq!(
+            plan_lines(&ctx, cfg, "xfs", CLI),
+            [
+                "insmod /kernel/fs/jbd2.ko ",
+                "insmod /kernel/fs/mbcache.ko ",
+                "insmod /kernel/lib/crc16.ko ",
+                "insmod /kernel/fs/ext4.ko x=\\xff \\xe9 a=\\xfe ",
+                "insmod /kernel/fs/xfs.ko ",
+                "nofile d\\xff",
+            ]
+        );
+        assert_eq!(
+            plan_lines(&ctx, cfg, "fat", CLI)[0],
+            "ERROR: failed to lookup soft dependency '\u{fffd}]', continuing anyway."
+        );
+        let cfg = config(cfg);
+        let p = Prober::new(&ctx, &cfg);
+        let plan = p.plan_insert(&Candidate::by_name("fat"), &CLI);
+        assert_eq!(
+            plan.messages[0].message,
+            b"failed to lookup soft dependency '\xe9]', continuing anyway."
         );
     }
 
@@ -529,18 +586,18 @@ options wild* w=1\noptions xfs x=3\noptions fs-ext4 idx=1\n";
         let cfg = config("softdep vfat pre: loop\n");
         let p = Prober::new(&ctx, &cfg);
         let plan = p.plan_insert(&Candidate::by_name("vfat"), &CLI);
-        let req: Vec<(&str, bool, bool)> = plan
+        let req: Vec<(String, bool, bool)> = plan
             .steps
             .iter()
-            .map(|s| (s.module.as_str(), s.required, s.is_target))
+            .map(|s| (text(&s.module), s.required, s.is_target))
             .collect();
         assert_eq!(
             req,
             [
-                ("crc16", true, false),
-                ("fat", true, false),
-                ("loop", false, false),
-                ("vfat", true, true)
+                ("crc16".to_string(), true, false),
+                ("fat".to_string(), true, false),
+                ("loop".to_string(), false, false),
+                ("vfat".to_string(), true, true)
             ]
         );
     }

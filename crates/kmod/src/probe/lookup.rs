@@ -1,6 +1,9 @@
 //! modprobe's name lookup (tools.md §5.2, config.md §5): the first source that yields anything
 //! wins — configuration aliases, `modules.dep.bin`, `modules.symbols.bin`, install/remove command
 //! names, `modules.alias.bin`, `modules.builtin.bin`, `modules.builtin.alias.bin`.
+//!
+//! Names are bytes and are compared as bytes with the configuration and the index keys, as kmod
+//! compares them (a configuration line need not be valid UTF-8).
 
 use modconf::{Diagnostic, ModprobeConfig};
 use modindex::Index;
@@ -16,8 +19,8 @@ const NAME_MAX_BYTES: usize = 4095;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// The name is not a valid alias (an unmatched `[` or `]`); kmod's `-EINVAL`.
-    #[error("invalid module name or alias '{0}'")]
-    InvalidName(String),
+    #[error("invalid module name or alias '{}'", .0.escape_ascii())]
+    InvalidName(Vec<u8>),
 }
 
 /// modprobe's view of a module directory: the indexes of a [`Context`] and the configuration.
@@ -51,7 +54,7 @@ impl<'a> Prober<'a> {
     /// Problems with indexes are appended to `diags`.
     pub fn lookup(
         &self,
-        name: &str,
+        name: &[u8],
         diags: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Candidate>, LookupError> {
         let key = normalize(name)?;
@@ -59,15 +62,15 @@ impl<'a> Prober<'a> {
             .config
             .alias_targets(&key)
             .into_iter()
-            .map(|a| Candidate::via_alias(&a.module, &a.pattern))
+            .map(|a| Candidate::via_alias(a.module.as_slice(), a.pattern.as_slice()))
             .collect();
         if !from_config.is_empty() {
             return Ok(from_config);
         }
-        if !key.contains(':') && self.dep_entry(&key, diags).is_some() {
+        if !key.contains(&b':') && self.dep_entry(&key, diags).is_some() {
             return Ok(vec![Candidate::by_name(key)]);
         }
-        if key.starts_with("symbol:") {
+        if key.starts_with(b"symbol:") {
             let found = self.alias_index(IndexKind::Symbols, &key, diags);
             if !found.is_empty() {
                 return Ok(found);
@@ -88,7 +91,7 @@ impl<'a> Prober<'a> {
 
     /// Step 4: a name that only an `install` line (else a `remove` line) names exactly resolves
     /// to a module carrying that command; the first such line wins.
-    fn command_named(&self, key: &str) -> Option<Candidate> {
+    fn command_named(&self, key: &[u8]) -> Option<Candidate> {
         if let Some(c) = self.config.install.iter().find(|c| c.module == key) {
             let mut found = Candidate::by_name(key);
             found.install = Some(c.command.clone());
@@ -106,7 +109,7 @@ impl<'a> Prober<'a> {
     }
 
     /// The `modules.dep` entry of `name`.
-    pub(crate) fn dep_entry(&self, name: &str, diags: &mut Vec<Diagnostic>) -> Option<DepEntry> {
+    pub(crate) fn dep_entry(&self, name: &[u8], diags: &mut Vec<Diagnostic>) -> Option<DepEntry> {
         let index = self.index(IndexKind::Dep)?;
         match index.lookup(name) {
             Ok(line) => line.as_deref().and_then(DepEntry::parse),
@@ -118,7 +121,7 @@ impl<'a> Prober<'a> {
     }
 
     /// Is `name` listed in `modules.builtin.bin`?
-    pub(crate) fn is_builtin(&self, name: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    pub(crate) fn is_builtin(&self, name: &[u8], diags: &mut Vec<Diagnostic>) -> bool {
         let Some(index) = self.index(IndexKind::Builtin) else {
             return false;
         };
@@ -135,7 +138,7 @@ impl<'a> Prober<'a> {
     fn alias_index(
         &self,
         kind: IndexKind,
-        key: &str,
+        key: &[u8],
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<Candidate> {
         let Some(index) = self.index(kind) else {
@@ -166,14 +169,10 @@ fn report(diags: &mut Vec<Diagnostic>, e: Error) {
     diags.push(Diagnostic::error(e.to_string()));
 }
 
-/// kmod's `alias_normalize` into a `PATH_MAX` buffer.
-fn normalize(name: &str) -> Result<String, LookupError> {
-    let mut cut = name.len().min(NAME_MAX_BYTES);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let head = name.get(..cut).unwrap_or(name);
-    modname::alias_normalize(head).map_err(|_| LookupError::InvalidName(name.to_string()))
+/// kmod's `alias_normalize` into a `PATH_MAX` buffer (cut after 4095 bytes, wherever that is).
+fn normalize(name: &[u8]) -> Result<Vec<u8>, LookupError> {
+    let head = name.get(..NAME_MAX_BYTES).unwrap_or(name);
+    modname::normalize::underscores_bytes(head).map_err(|_| LookupError::InvalidName(name.to_vec()))
 }
 
 #[cfg(test)]
@@ -237,20 +236,39 @@ pub(crate) mod tests {
         (dir, ctx)
     }
 
-    pub(crate) fn config(text: &str) -> ModprobeConfig {
+    pub(crate) fn config(text: impl AsRef<[u8]>) -> ModprobeConfig {
         let mut cfg = ModprobeConfig::default();
         let mut diags = Vec::new();
-        cfg.parse_file(Path::new("t.conf"), text.as_bytes(), &mut diags);
+        cfg.parse_file(Path::new("t.conf"), text.as_ref(), &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         cfg
     }
 
+    /// Bytes as text: printable ASCII and spaces as they are, other bytes as `\xHH`.
+    pub(crate) fn shown(bytes: &[u8]) -> String {
+        bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    char::from(b).to_string()
+                } else {
+                    format!("\\x{b:02x}")
+                }
+            })
+            .collect()
+    }
+
+    /// Bytes that a test knows to be UTF-8, as text.
+    pub(crate) fn text(bytes: &[u8]) -> String {
+        String::from_utf8(bytes.to_vec()).expect("test names are UTF-8")
+    }
+
     fn found(p: &Prober<'_>, name: &str) -> Vec<(String, Option<String>, bool)> {
         let mut diags = Vec::new();
-        let out = p.lookup(name, &mut diags).unwrap();
+        let out = p.lookup(name.as_bytes(), &mut diags).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         out.into_iter()
-            .map(|c| (c.name, c.alias, c.builtin))
+            .map(|c| (text(&c.name), c.alias.as_deref().map(text), c.builtin))
             .collect()
     }
 
@@ -298,15 +316,36 @@ pub(crate) mod tests {
         let cfg = config("install only-cmd /bin/true\nremove only-rm x\ninstall e1000e y\n");
         let p = Prober::new(&ctx, &cfg);
         let mut diags = Vec::new();
-        let c = p.lookup("only-cmd", &mut diags).unwrap();
+        let c = p.lookup(b"only-cmd", &mut diags).unwrap();
         assert_eq!(c.len(), 1);
-        assert_eq!(c[0].install.as_deref(), Some("/bin/true"));
+        assert_eq!(c[0].install.as_deref(), Some(&b"/bin/true"[..]));
         assert_eq!(c[0].remove, None);
-        let r = p.lookup("only_rm", &mut diags).unwrap();
-        assert_eq!(r[0].remove.as_deref(), Some("x"));
+        let r = p.lookup(b"only_rm", &mut diags).unwrap();
+        assert_eq!(r[0].remove.as_deref(), Some(&b"x"[..]));
         // A real module is found by name before the command step.
-        let e = p.lookup("e1000e", &mut diags).unwrap();
+        let e = p.lookup(b"e1000e", &mut diags).unwrap();
         assert_eq!(e[0].install, None);
+    }
+
+    #[test]
+    fn names_from_configuration_are_bytes() {
+        let (_d, ctx) = tree();
+        let cfg = config(
+            b"alias caf\xe9-? ext4\nalias x m\xff-1\ninstall i\xe9 echo \xe9\nalias [\x80-\xff] loop\n",
+        );
+        let p = Prober::new(&ctx, &cfg);
+        let mut diags = Vec::new();
+        let c = p.lookup(b"caf\xe9-1", &mut diags).unwrap();
+        assert_eq!(c, [Candidate::via_alias(&b"ext4"[..], &b"caf\xe9_?"[..])]);
+        let c = p.lookup(b"x", &mut diags).unwrap();
+        assert_eq!(c[0].name, b"m\xff_1");
+        let c = p.lookup(b"i\xe9", &mut diags).unwrap();
+        assert_eq!(c[0].install.as_deref(), Some(&b"echo \xe9"[..]));
+        assert_eq!(p.lookup(b"\xfe", &mut diags).unwrap()[0].name, b"loop");
+        // A name that is not UTF-8 reaches the wildcard index search as its bytes.
+        let c = p.lookup(b"pci:v00008086d\xff", &mut diags).unwrap();
+        assert_eq!(c[0].name, b"e1000e");
+        assert!(diags.is_empty(), "{diags:?}");
     }
 
     #[test]
@@ -316,13 +355,14 @@ pub(crate) mod tests {
         let p = Prober::new(&ctx, &cfg);
         let mut diags = Vec::new();
         assert_eq!(
-            p.lookup("a]", &mut diags),
-            Err(LookupError::InvalidName("a]".into()))
+            p.lookup(b"a]", &mut diags),
+            Err(LookupError::InvalidName(b"a]".to_vec()))
         );
-        assert!(p.lookup("x[", &mut diags).is_err());
+        assert!(p.lookup(b"x[", &mut diags).is_err());
         let long = format!("ext4{}", "x".repeat(5000));
-        assert!(p.lookup(&long, &mut diags).unwrap().is_empty());
-        assert_eq!(normalize(&"é".repeat(3000)).unwrap().len(), 4094);
+        assert!(p.lookup(long.as_bytes(), &mut diags).unwrap().is_empty());
+        // Cut after 4095 bytes, even inside a UTF-8 sequence, as kmod's buffer cuts it.
+        assert_eq!(normalize("é".repeat(3000).as_bytes()).unwrap().len(), 4095);
     }
 
     #[test]
@@ -348,8 +388,8 @@ pub(crate) mod tests {
         let cfg = ModprobeConfig::default();
         let p = Prober::new(&ctx, &cfg);
         let mut diags = Vec::new();
-        assert!(p.lookup("ext4", &mut diags).unwrap().is_empty());
+        assert!(p.lookup(b"ext4", &mut diags).unwrap().is_empty());
         assert!(!diags.is_empty());
-        assert!(diags[0].message.contains("modules.dep.bin"), "{diags:?}");
+        assert!(diags[0].text().contains("modules.dep.bin"), "{diags:?}");
     }
 }

@@ -44,7 +44,7 @@ pub enum RemoveStep {
     /// `builtin_is_error` is false, else refuse ("is builtin").
     CheckLoaded {
         /// The module.
-        module: String,
+        module: Vec<u8>,
         /// Listed in `modules.builtin`.
         builtin: bool,
         /// Refuse built-in modules (the requested module) rather than skip them (softdeps,
@@ -57,29 +57,29 @@ pub enum RemoveStep {
     /// stops the plan.
     RemoveHolders {
         /// The module.
-        module: String,
+        module: Vec<u8>,
     },
     /// Refuse if the module has users ("is in use").
     CheckNotInUse {
         /// The module.
-        module: String,
+        module: Vec<u8>,
     },
     /// Unload the module; a failure stops the plan.
     Remove {
         /// The module.
-        module: String,
+        module: Vec<u8>,
     },
     /// Run the remove command instead of unloading; a failure stops the plan.
     RunCommand {
         /// The module (`MODPROBE_MODULE`).
-        module: String,
+        module: Vec<u8>,
         /// The command, `$CMDLINE_OPTS` already replaced by nothing.
-        command: String,
+        command: Vec<u8>,
     },
     /// Unload a dependency if nothing uses it any more; failures are ignored.
     RemoveIfUnused {
         /// The dependency.
-        module: String,
+        module: Vec<u8>,
     },
 }
 
@@ -87,7 +87,7 @@ pub enum RemoveStep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemovePlan {
     /// The module.
-    pub module: String,
+    pub module: Vec<u8>,
     /// Its steps, in order.
     pub steps: Vec<RemoveStep>,
 }
@@ -122,7 +122,7 @@ impl Prober<'_> {
             let (pre, post) = self.softdeps(module, &mut messages);
             let command = match &module.remove {
                 Some(c) => Some(c.clone()),
-                None => self.config().remove_for(&module.name).map(str::to_string),
+                None => self.config().remove_for(&module.name).map(<[u8]>::to_vec),
             };
             (pre, post, command)
         };
@@ -144,10 +144,14 @@ impl Prober<'_> {
                         continue;
                     }
                     if *budget == 0 || chain.len() >= MAX_DEPTH {
-                        plans.push(RemoveStep::Message(Diagnostic::error(format!(
-                            "too many soft dependencies, not removing '{}'",
-                            m.name
-                        ))));
+                        plans.push(RemoveStep::Message(Diagnostic::error(
+                            [
+                                &b"too many soft dependencies, not removing '"[..],
+                                &m.name,
+                                b"'",
+                            ]
+                            .concat(),
+                        )));
                         continue;
                     }
                     *budget -= 1;
@@ -170,7 +174,7 @@ impl Prober<'_> {
         match command {
             Some(command) => steps.push(RemoveStep::RunCommand {
                 module: module.name.clone(),
-                command: substitute_cmdline_opts(&command, ""),
+                command: substitute_cmdline_opts(&command, b""),
             }),
             None => {
                 steps.push(RemoveStep::Remove {
@@ -195,9 +199,9 @@ impl Prober<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::lookup::tests::{config, tree};
+    use crate::probe::lookup::tests::{config, shown as t, tree};
 
-    /// The plan as lines: nested plans indented.
+    /// The plan as lines: nested plans indented, bytes that are not printable ASCII escaped.
     fn lines(plan: &RemovePlan, depth: usize, out: &mut Vec<String>) {
         let pad = "  ".repeat(depth);
         for step in &plan.steps {
@@ -207,29 +211,42 @@ mod tests {
                     module,
                     builtin,
                     builtin_is_error,
-                } => out.push(format!("{pad}check {module} {builtin} {builtin_is_error}")),
+                } => out.push(format!(
+                    "{pad}check {} {builtin} {builtin_is_error}",
+                    t(module)
+                )),
                 RemoveStep::Softdep(p) => {
-                    out.push(format!("{pad}softdep {}", p.module));
+                    out.push(format!("{pad}softdep {}", t(&p.module)));
                     lines(p, depth + 1, out);
                 }
-                RemoveStep::RemoveHolders { module } => out.push(format!("{pad}holders {module}")),
-                RemoveStep::CheckNotInUse { module } => out.push(format!("{pad}inuse {module}")),
-                RemoveStep::Remove { module } => out.push(format!("{pad}rmmod {module}")),
-                RemoveStep::RunCommand { module, command } => {
-                    out.push(format!("{pad}remove {module}: {command}"))
+                RemoveStep::RemoveHolders { module } => {
+                    out.push(format!("{pad}holders {}", t(module)))
                 }
-                RemoveStep::RemoveIfUnused { module } => out.push(format!("{pad}unused {module}")),
+                RemoveStep::CheckNotInUse { module } => {
+                    out.push(format!("{pad}inuse {}", t(module)))
+                }
+                RemoveStep::Remove { module } => out.push(format!("{pad}rmmod {}", t(module))),
+                RemoveStep::RunCommand { module, command } => {
+                    out.push(format!("{pad}remove {}: {}", t(module), t(command)))
+                }
+                RemoveStep::RemoveIfUnused { module } => {
+                    out.push(format!("{pad}unused {}", t(module)))
+                }
             }
         }
     }
 
-    fn plan(cfg_text: &str, name: &str, request: RemoveRequest) -> Vec<String> {
+    fn plan(
+        cfg_text: impl AsRef<[u8]>,
+        name: impl AsRef<[u8]>,
+        request: RemoveRequest,
+    ) -> Vec<String> {
         let (_d, ctx) = tree();
         let cfg = config(cfg_text);
         let p = Prober::new(&ctx, &cfg);
         let mut diags = Vec::new();
         let mut out = Vec::new();
-        for c in p.lookup(name, &mut diags).unwrap() {
+        for c in p.lookup(name.as_ref(), &mut diags).unwrap() {
             lines(&p.plan_remove(&c, &request), 0, &mut out);
         }
         out
@@ -302,6 +319,28 @@ mod tests {
         assert_eq!(
             plan(cfg, "only-rm", RemoveRequest::default()),
             ["remove only_rm: y"]
+        );
+    }
+
+    #[test]
+    fn configuration_bytes_reach_the_plan() {
+        let cfg =
+            b"remove loop /bin/echo \xe9 $CMDLINE_OPTS\nalias r\xe9 loop\nremove c\xff echo \xfe\n\
+softdep xfs post: c\xff pre: \xe9[\n";
+        assert_eq!(
+            plan(cfg, b"r\xe9", RemoveRequest::default()),
+            ["remove loop: /bin/echo \\xe9 "]
+        );
+        assert_eq!(
+            plan(cfg, "xfs", RemoveRequest::default()),
+            [
+                "ERROR: failed to lookup soft dependency '\u{fffd}[', continuing anyway.",
+                "check xfs false true",
+                "softdep c\\xff",
+                "  remove c\\xff: echo \\xfe",
+                "inuse xfs",
+                "rmmod xfs",
+            ]
         );
     }
 

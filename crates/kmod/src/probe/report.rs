@@ -1,15 +1,16 @@
 //! What the runners tell their caller while carrying out a plan: the actions (modprobe prints them
 //! with `-v`, `-n -v` and `--show-depends`), library messages, and modprobe's refusals.
 
-use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use modconf::Diagnostic;
 
-/// An action about to be carried out. Its [`fmt::Display`] is kmod's line for it (without the
+/// An action about to be carried out. [`Action::to_bytes`] gives kmod's line for it (without the
 /// newline): `insmod <path> <options>` (always a space after the path), `install <command>
 /// <options>` (the command as configured, `$CMDLINE_OPTS` not substituted), `builtin <name>`,
-/// `rmmod <name>`, `remove <command>` (substituted).
+/// `rmmod <name>`, `remove <command>` (substituted). Names, options and commands are bytes, printed
+/// as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action<'a> {
     /// Load a module file.
@@ -17,65 +18,73 @@ pub enum Action<'a> {
         /// The module file.
         path: &'a Path,
         /// Its options.
-        options: &'a str,
+        options: &'a [u8],
     },
     /// Run an install command instead of loading.
     Install {
         /// The command as configured.
-        command: &'a str,
+        command: &'a [u8],
         /// The options it gets as `$CMDLINE_OPTS`.
-        options: &'a str,
+        options: &'a [u8],
     },
     /// A built-in module (only reached when loaded modules are not skipped).
     Builtin {
         /// Its name.
-        name: &'a str,
+        name: &'a [u8],
     },
     /// Unload a module.
     Remove {
         /// Its name.
-        name: &'a str,
+        name: &'a [u8],
     },
     /// Run a remove command instead of unloading.
     RemoveCommand {
         /// The command, `$CMDLINE_OPTS` replaced by nothing.
-        command: &'a str,
+        command: &'a [u8],
     },
 }
 
-impl fmt::Display for Action<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Action<'_> {
+    /// kmod's line for the action, without the newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
         match self {
-            Action::Insert { path, options } => write!(f, "insmod {} {options}", path.display()),
-            Action::Install { command, options } => write!(f, "install {command} {options}"),
-            Action::Builtin { name } => write!(f, "builtin {name}"),
-            Action::Remove { name } => write!(f, "rmmod {name}"),
-            Action::RemoveCommand { command } => write!(f, "remove {command}"),
+            Action::Insert { path, options } => {
+                [b"insmod ", path.as_os_str().as_bytes(), b" ", options].concat()
+            }
+            Action::Install { command, options } => {
+                [&b"install "[..], command, b" ", options].concat()
+            }
+            Action::Builtin { name } => [&b"builtin "[..], name].concat(),
+            Action::Remove { name } => [&b"rmmod "[..], name].concat(),
+            Action::RemoveCommand { command } => [&b"remove "[..], command].concat(),
         }
     }
 }
 
 /// modprobe's own refusals during removal. kmod logs them at modprobe's "log" priority: FATAL
-/// (the tool exits at once), or WARNING with `-a`. [`fmt::Display`] gives kmod's text.
+/// (the tool exits at once), or WARNING with `-a`. [`Refusal::to_bytes`] gives kmod's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// `--first-time` and the module is not loaded.
-    NotInKernel(String),
+    NotInKernel(Vec<u8>),
     /// The module is built into the kernel.
-    Builtin(String),
+    Builtin(Vec<u8>),
     /// The module has users.
-    InUse(String),
+    InUse(Vec<u8>),
     /// Its remove command failed.
-    RemoveCommandFailed(String),
+    RemoveCommandFailed(Vec<u8>),
 }
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Refusal {
+    /// kmod's message (the module name as its bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
         match self {
-            Refusal::NotInKernel(m) => write!(f, "Module {m} is not in kernel."),
-            Refusal::Builtin(m) => write!(f, "Module {m} is builtin."),
-            Refusal::InUse(m) => write!(f, "Module {m} is in use."),
-            Refusal::RemoveCommandFailed(m) => write!(f, "Error running remove command for {m}"),
+            Refusal::NotInKernel(m) => [&b"Module "[..], m, b" is not in kernel."].concat(),
+            Refusal::Builtin(m) => [&b"Module "[..], m, b" is builtin."].concat(),
+            Refusal::InUse(m) => [&b"Module "[..], m, b" is in use."].concat(),
+            Refusal::RemoveCommandFailed(m) => {
+                [&b"Error running remove command for "[..], m].concat()
+            }
         }
     }
 }
@@ -94,8 +103,8 @@ pub trait Report {
 pub(crate) mod tests {
     use super::*;
 
-    /// Records everything as text lines: actions as kmod prints them, messages prefixed by
-    /// their level, refusals prefixed by `LOG:`.
+    /// Records everything as text lines (invalid UTF-8 replaced): actions as kmod prints them,
+    /// messages prefixed by their level, refusals prefixed by `LOG:`.
     #[derive(Default, Debug)]
     pub(crate) struct Recorder {
         pub(crate) lines: Vec<String>,
@@ -103,7 +112,8 @@ pub(crate) mod tests {
 
     impl Report for Recorder {
         fn action(&mut self, action: &Action<'_>) {
-            self.lines.push(action.to_string());
+            self.lines
+                .push(String::from_utf8_lossy(&action.to_bytes()).into_owned());
         }
 
         fn message(&mut self, message: &Diagnostic) {
@@ -111,7 +121,8 @@ pub(crate) mod tests {
         }
 
         fn refusal(&mut self, refusal: &Refusal) {
-            self.lines.push(format!("LOG: {refusal}"));
+            let text = String::from_utf8_lossy(&refusal.to_bytes()).into_owned();
+            self.lines.push(format!("LOG: {text}"));
         }
     }
 
@@ -121,32 +132,68 @@ pub(crate) mod tests {
         assert_eq!(
             Action::Insert {
                 path: p,
-                options: ""
+                options: b""
             }
-            .to_string(),
-            "insmod /l/m/a.ko "
+            .to_bytes(),
+            b"insmod /l/m/a.ko "
         );
         assert_eq!(
             Action::Install {
-                command: "/bin/true $CMDLINE_OPTS",
-                options: "x=1 "
+                command: b"/bin/true $CMDLINE_OPTS",
+                options: b"x=1 "
             }
-            .to_string(),
-            "install /bin/true $CMDLINE_OPTS x=1 "
-        );
-        assert_eq!(Action::Builtin { name: "unix" }.to_string(), "builtin unix");
-        assert_eq!(Action::Remove { name: "ext4" }.to_string(), "rmmod ext4");
-        assert_eq!(
-            Action::RemoveCommand { command: "echo x" }.to_string(),
-            "remove echo x"
+            .to_bytes(),
+            b"install /bin/true $CMDLINE_OPTS x=1 "
         );
         assert_eq!(
-            Refusal::InUse("ext4".into()).to_string(),
-            "Module ext4 is in use."
+            Action::Builtin { name: b"unix" }.to_bytes(),
+            b"builtin unix"
+        );
+        assert_eq!(Action::Remove { name: b"ext4" }.to_bytes(), b"rmmod ext4");
+        assert_eq!(
+            Action::RemoveCommand { command: b"echo x" }.to_bytes(),
+            b"remove echo x"
         );
         assert_eq!(
-            Refusal::RemoveCommandFailed("d".into()).to_string(),
-            "Error running remove command for d"
+            Refusal::InUse(b"ext4".to_vec()).to_bytes(),
+            b"Module ext4 is in use."
+        );
+        assert_eq!(
+            Refusal::RemoveCommandFailed(b"d".to_vec()).to_bytes(),
+            b"Error running remove command for d"
+        );
+        assert_eq!(
+            Refusal::NotInKernel(b"n".to_vec()).to_bytes(),
+            b"Module n is not in kernel."
+        );
+        assert_eq!(
+            Refusal::Builtin(b"u".to_vec()).to_bytes(),
+            b"Module u is builtin."
+        );
+    }
+
+    #[test]
+    fn bytes_are_printed_as_they_are() {
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"/l/\xff.ko"));
+        assert_eq!(
+            Action::Insert {
+                path: p,
+                options: b"x=\xe9"
+            }
+            .to_bytes(),
+            b"insmod /l/\xff.ko x=\xe9"
+        );
+        assert_eq!(
+            Action::Install {
+                command: b"echo \xfe",
+                options: b"\x01"
+            }
+            .to_bytes(),
+            b"install echo \xfe \x01"
+        );
+        assert_eq!(
+            Refusal::InUse(b"m\xe9".to_vec()).to_bytes(),
+            b"Module m\xe9 is in use."
         );
     }
 }

@@ -69,7 +69,7 @@ pub fn run_insert(
 }
 
 /// Is the module in the kernel (built in, or live)?
-fn in_kernel(state: &dyn KernelState, name: &str, builtin: bool) -> bool {
+fn in_kernel(state: &dyn KernelState, name: &[u8], builtin: bool) -> bool {
     builtin || state.initstate(name) == Some(InitState::Live)
 }
 
@@ -86,16 +86,26 @@ fn run_step(
                 return Ok(());
             }
             let cmd = substitute_cmdline_opts(command, options);
-            let mut env: Vec<(&str, &str)> = settings.command_env.to_vec();
+            let mut env: Vec<(&str, &[u8])> = settings
+                .command_env
+                .iter()
+                .map(|&(k, v)| (k, v.as_bytes()))
+                .collect();
             env.push(("MODPROBE_MODULE", &step.module));
             let status = exec.run_command(&cmd, &env).unwrap_or(255);
             if status == 0 {
                 return Ok(());
             }
-            report.message(&Diagnostic::error(format!(
-                "Error running install command '{cmd}' for module {}: retcode {status}",
-                step.module
-            )));
+            report.message(&Diagnostic::error(
+                [
+                    &b"Error running install command '"[..],
+                    &cmd,
+                    b"' for module ",
+                    &step.module,
+                    format!(": retcode {status}").as_bytes(),
+                ]
+                .concat(),
+            ));
             Err(Errno::EINVAL)
         }
         LoadAction::Insert { path, options } => {
@@ -112,10 +122,9 @@ fn run_step(
             if settings.dry_run {
                 return Ok(());
             }
-            report.message(&Diagnostic::error(format!(
-                "could not find module by name='{}'",
-                step.module
-            )));
+            report.message(&Diagnostic::error(
+                [&b"could not find module by name='"[..], &step.module, b"'"].concat(),
+            ));
             Err(Errno::ENOENT)
         }
     }
@@ -126,7 +135,7 @@ mod tests {
     use super::*;
     use crate::probe::candidate::Candidate;
     use crate::probe::insert::InsertRequest;
-    use crate::probe::lookup::tests::{config, tree};
+    use crate::probe::lookup::tests::{config, shown as t, tree};
     use crate::probe::lookup::Prober;
     use crate::probe::report::tests::Recorder;
     use crate::probe::state::NothingLoaded;
@@ -137,13 +146,16 @@ mod tests {
     struct Live(Vec<&'static str>);
 
     impl KernelState for Live {
-        fn initstate(&self, name: &str) -> Option<InitState> {
-            self.0.contains(&name).then_some(InitState::Live)
+        fn initstate(&self, name: &[u8]) -> Option<InitState> {
+            self.0
+                .iter()
+                .any(|m| m.as_bytes() == name)
+                .then_some(InitState::Live)
         }
-        fn refcnt(&self, _name: &str) -> Option<u64> {
+        fn refcnt(&self, _name: &[u8]) -> Option<u64> {
             None
         }
-        fn holders(&self, _name: &str) -> Result<Vec<String>, crate::probe::StateError> {
+        fn holders(&self, _name: &[u8]) -> Result<Vec<String>, crate::probe::StateError> {
             Ok(Vec::new())
         }
     }
@@ -157,26 +169,27 @@ mod tests {
     }
 
     impl Executor for Fake {
-        fn insert(&mut self, path: &Path, options: &str, _f: InsertFlags) -> Result<(), Errno> {
+        fn insert(&mut self, path: &Path, options: &[u8], _f: InsertFlags) -> Result<(), Errno> {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            self.calls.push(format!("insert {name} [{options}]"));
+            self.calls.push(format!("insert {name} [{}]", t(options)));
             match self.fail.get(name.as_str()) {
                 Some(e) => Err(*e),
                 None => Ok(()),
             }
         }
-        fn remove(&mut self, name: &str, _f: crate::kernel::RemoveFlags) -> Result<(), Errno> {
-            self.calls.push(format!("remove {name}"));
+        fn remove(&mut self, name: &[u8], _f: crate::kernel::RemoveFlags) -> Result<(), Errno> {
+            self.calls.push(format!("remove {}", t(name)));
             Ok(())
         }
-        fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
-            self.calls.push(format!("run {command} {env:?}"));
+        fn run_command(&mut self, command: &[u8], env: &[(&str, &[u8])]) -> Result<i32, Errno> {
+            let env: Vec<(&str, String)> = env.iter().map(|&(k, v)| (k, t(v))).collect();
+            self.calls.push(format!("run {} {env:?}", t(command)));
             Ok(self.status)
         }
     }
 
     fn run(
-        cfg: &str,
+        cfg: impl AsRef<[u8]>,
         name: &str,
         settings: InsertSettings<'_>,
         state: &dyn KernelState,
@@ -186,7 +199,7 @@ mod tests {
         let cfg = config(cfg);
         let p = Prober::new(&ctx, &cfg);
         let request = InsertRequest {
-            params: Some(""),
+            params: Some(b""),
             ..InsertRequest::default()
         };
         let plan = p.plan_insert(&Candidate::by_name(name), &request);
@@ -334,7 +347,7 @@ mod tests {
         let (_d, ctx) = tree();
         let cfg = config("alias dead deaddood\n");
         let p = Prober::new(&ctx, &cfg);
-        let target = p.lookup("dead", &mut Vec::new()).unwrap().remove(0);
+        let target = p.lookup(b"dead", &mut Vec::new()).unwrap().remove(0);
         let plan = p.plan_insert(&target, &InsertRequest::default());
         let mut rec = Recorder::default();
         let r = run_insert(

@@ -113,7 +113,12 @@ impl RemoveRun<'_, '_> {
             RemoveStep::RunCommand { module, command } => {
                 self.report.action(&Action::RemoveCommand { command });
                 if !self.settings.dry_run {
-                    let mut env: Vec<(&str, &str)> = self.settings.command_env.to_vec();
+                    let mut env: Vec<(&str, &[u8])> = self
+                        .settings
+                        .command_env
+                        .iter()
+                        .map(|&(k, v)| (k, v.as_bytes()))
+                        .collect();
                     env.push(("MODPROBE_MODULE", module));
                     let status = self.exec.run_command(command, &env).unwrap_or(255);
                     if status != 0 {
@@ -138,7 +143,7 @@ impl RemoveRun<'_, '_> {
     }
 
     /// Removes the modules holding `module`, last first; the first failure stops.
-    fn remove_holders(&mut self, module: &str) -> Result<(), Errno> {
+    fn remove_holders(&mut self, module: &[u8]) -> Result<(), Errno> {
         let holders = match self.state.holders(module) {
             Ok(h) => h,
             Err(e) => {
@@ -160,7 +165,7 @@ impl RemoveRun<'_, '_> {
     }
 
     /// Unloads a module, retrying while it is busy for up to the `-w` time.
-    fn remove(&mut self, module: &str) -> Result<(), Errno> {
+    fn remove(&mut self, module: &[u8]) -> Result<(), Errno> {
         self.report.action(&Action::Remove { name: module });
         if self.settings.dry_run {
             return Ok(());
@@ -178,9 +183,14 @@ impl RemoveRun<'_, '_> {
                     interval = interval.saturating_mul(2);
                 }
                 Err(e) => {
-                    self.report.message(&Diagnostic::error(format!(
-                        "could not remove '{module}': {e}"
-                    )));
+                    self.report.message(&Diagnostic::error(
+                        [
+                            &b"could not remove '"[..],
+                            module,
+                            format!("': {e}").as_bytes(),
+                        ]
+                        .concat(),
+                    ));
                     return Err(e);
                 }
             }
@@ -193,7 +203,7 @@ mod tests {
     use super::*;
     use crate::kernel::{InitState, InsertFlags};
     use crate::probe::exec::DryRun;
-    use crate::probe::lookup::tests::{config, tree};
+    use crate::probe::lookup::tests::{config, shown as t, tree};
     use crate::probe::report::tests::Recorder;
     use crate::probe::state::{NothingLoaded, StateError};
     use std::collections::HashMap;
@@ -204,18 +214,24 @@ mod tests {
     #[derive(Default)]
     struct Kernel(HashMap<&'static str, (u64, Vec<String>)>);
 
+    impl Kernel {
+        fn module(&self, name: &[u8]) -> Option<&(u64, Vec<String>)> {
+            self.0.get(std::str::from_utf8(name).ok()?)
+        }
+    }
+
     impl KernelState for Kernel {
-        fn initstate(&self, name: &str) -> Option<InitState> {
-            self.0.get(name).map(|_| InitState::Live)
+        fn initstate(&self, name: &[u8]) -> Option<InitState> {
+            self.module(name).map(|_| InitState::Live)
         }
-        fn refcnt(&self, name: &str) -> Option<u64> {
-            self.0.get(name).map(|m| m.0)
+        fn refcnt(&self, name: &[u8]) -> Option<u64> {
+            self.module(name).map(|m| m.0)
         }
-        fn holders(&self, name: &str) -> Result<Vec<String>, StateError> {
-            match self.0.get(name) {
+        fn holders(&self, name: &[u8]) -> Result<Vec<String>, StateError> {
+            match self.module(name) {
                 Some(m) => Ok(m.1.clone()),
                 None => Err(StateError {
-                    path: format!("/sys/module/{name}/holders").into(),
+                    path: format!("/sys/module/{}/holders", name.escape_ascii()).into(),
                     errno: Errno::ENOENT,
                 }),
             }
@@ -229,25 +245,27 @@ mod tests {
     }
 
     impl Executor for Fake {
-        fn insert(&mut self, _p: &Path, _o: &str, _f: InsertFlags) -> Result<(), Errno> {
+        fn insert(&mut self, _p: &Path, _o: &[u8], _f: InsertFlags) -> Result<(), Errno> {
             Ok(())
         }
-        fn remove(&mut self, name: &str, _f: RemoveFlags) -> Result<(), Errno> {
-            self.calls.push(format!("remove {name}"));
+        fn remove(&mut self, name: &[u8], _f: RemoveFlags) -> Result<(), Errno> {
+            self.calls.push(format!("remove {}", t(name)));
             if self.busy > 0 {
                 self.busy -= 1;
                 return Err(Errno::EAGAIN);
             }
             Ok(())
         }
-        fn run_command(&mut self, command: &str, env: &[(&str, &str)]) -> Result<i32, Errno> {
+        fn run_command(&mut self, command: &[u8], env: &[(&str, &[u8])]) -> Result<i32, Errno> {
+            let command = t(command);
+            let env: Vec<(&str, String)> = env.iter().map(|&(k, v)| (k, t(v))).collect();
             self.calls.push(format!("run {command} {env:?}"));
             Ok(if command.contains("false") { 1 } else { 0 })
         }
     }
 
     fn run(
-        cfg: &str,
+        cfg: impl AsRef<[u8]>,
         name: &str,
         request: RemoveRequest,
         settings: RemoveSettings<'_>,
@@ -259,7 +277,7 @@ mod tests {
         let p = Prober::new(&ctx, &cfg);
         let mut rec = Recorder::default();
         let mut result = Ok(());
-        for c in p.lookup(name, &mut Vec::new()).unwrap() {
+        for c in p.lookup(name.as_bytes(), &mut Vec::new()).unwrap() {
             let plan = p.plan_remove(&c, &request);
             result = run_remove(&p, &plan, &request, &settings, state, exec, &mut rec);
         }

@@ -1,5 +1,6 @@
 //! depmod.d configuration (config.md §6): search order, overrides, external directories and
 //! excluded directory names, and depmod's rule for choosing between two files of the same module.
+//! Words are kept as the bytes written and compared with paths and file names as bytes.
 
 mod parse;
 mod priority;
@@ -9,7 +10,7 @@ mod priority;
 pub enum SearchEntry {
     /// A directory relative to the module directory (`updates`, `extra`, ...); matches paths that
     /// start with `<dir>/`.
-    Subdir(String),
+    Subdir(Vec<u8>),
     /// `built-in`: every path that no other entry matches.
     BuiltIn,
     /// `external`: the directories of the `external` lines, earlier lines first.
@@ -20,9 +21,9 @@ pub enum SearchEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
     /// Module name as spelled in the file name (`mod-simple`, not normalised).
-    pub module: String,
+    pub module: Vec<u8>,
     /// Directory relative to the module directory whose copy of the module wins.
-    pub subdir: String,
+    pub subdir: Vec<u8>,
 }
 
 /// `external <kver> <dir>` whose kernel-version pattern matched.
@@ -30,7 +31,7 @@ pub struct Override {
 pub struct External {
     /// The directory as written (normally absolute); modules found there are listed in
     /// `modules.dep` with absolute paths.
-    pub dir: String,
+    pub dir: Vec<u8>,
 }
 
 /// Everything read from depmod.d files for one kernel version.
@@ -44,25 +45,25 @@ pub struct DepmodConfig {
     /// `external` lines for this kernel, in parse order (earlier ones have higher priority).
     pub externals: Vec<External>,
     /// `exclude` words: directory basenames skipped at any depth.
-    pub excludes: Vec<String>,
+    pub excludes: Vec<Vec<u8>>,
 }
 
 /// Directory names depmod never descends into, whatever the configuration says.
-pub const ALWAYS_EXCLUDED: [&str; 4] = [".", "..", "build", "source"];
+pub const ALWAYS_EXCLUDED: [&[u8]; 4] = [b".", b"..", b"build", b"source"];
 
 impl DepmodConfig {
     /// The search order in force: the configured one, or just `updates` when no `search` line was
     /// seen.
     pub fn effective_search(&self) -> Vec<SearchEntry> {
         if self.search.is_empty() {
-            vec![SearchEntry::Subdir("updates".to_string())]
+            vec![SearchEntry::Subdir(b"updates".to_vec())]
         } else {
             self.search.clone()
         }
     }
 
-    /// Should depmod skip a directory with this basename?
-    pub fn is_excluded_dir(&self, name: &str) -> bool {
+    /// Should depmod skip a directory with this basename (compared as bytes)?
+    pub fn is_excluded_dir(&self, name: &[u8]) -> bool {
         ALWAYS_EXCLUDED.contains(&name) || self.excludes.iter().any(|e| e == name)
     }
 }
@@ -76,7 +77,7 @@ mod tests {
         let cfg = DepmodConfig::default();
         assert_eq!(
             cfg.effective_search(),
-            [SearchEntry::Subdir("updates".into())]
+            [SearchEntry::Subdir(b"updates".to_vec())]
         );
         let cfg = DepmodConfig {
             search: vec![SearchEntry::BuiltIn],
@@ -88,13 +89,15 @@ mod tests {
     #[test]
     fn excluded_dirs() {
         let cfg = DepmodConfig {
-            excludes: vec!["foo".into()],
+            excludes: vec![b"foo".to_vec(), b"caf\xe9".to_vec()],
             ..Default::default()
         };
         for name in ["foo", "build", "source", ".", ".."] {
-            assert!(cfg.is_excluded_dir(name), "{name}");
+            assert!(cfg.is_excluded_dir(name.as_bytes()), "{name}");
         }
-        assert!(!cfg.is_excluded_dir("foobar"));
-        assert!(!cfg.is_excluded_dir("kernel"));
+        assert!(cfg.is_excluded_dir(b"caf\xe9"));
+        assert!(!cfg.is_excluded_dir("café".as_bytes()));
+        assert!(!cfg.is_excluded_dir(b"foobar"));
+        assert!(!cfg.is_excluded_dir(b"kernel"));
     }
 }

@@ -1,10 +1,11 @@
 //! Reading depmod.d lines (config.md §6.2; messages as tools.md §6 and depmod 30 print them).
 
 use std::io::BufRead;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{DepmodConfig, External, Override, SearchEntry};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{join, Diagnostic};
 use crate::files::{open_config, strerror, ConfigFile};
 use crate::line_reader::{until_nul, LineError, LogicalLines};
 use crate::tokens::{fields, next_field};
@@ -18,17 +19,32 @@ const KVER_REGEX_SIZE_LIMIT: usize = 1 << 20;
 ///
 /// The pattern works on bytes with ASCII classes, as `regcomp` does in depmod's C locale. (Unicode
 /// classes made `\w{0,30}` exceed the size limit — no match where depmod matches — and cost
-/// 30 ms to compile, per line.)
-pub fn kernel_version_matches(pattern: &str, kernel_version: &str) -> bool {
-    if pattern == "*" {
+/// 30 ms to compile, per line.) Bytes of the pattern that are not ASCII stand for themselves.
+pub fn kernel_version_matches(pattern: &[u8], kernel_version: &str) -> bool {
+    if pattern == b"*" {
         return true;
     }
-    regex::bytes::RegexBuilder::new(pattern)
+    regex::bytes::RegexBuilder::new(&regex_source(pattern))
         .unicode(false)
         .size_limit(KVER_REGEX_SIZE_LIMIT)
         .build()
         .map(|re| re.is_match(kernel_version.as_bytes()))
         .unwrap_or(false)
+}
+
+/// The pattern as source text for the `regex` crate, which takes `&str`: ASCII as is, every other
+/// byte as a `\xHH` escape, which with Unicode off matches that byte, in classes too. (The
+/// `\x{HH}` form would stand for the code point's UTF-8 encoding.)
+fn regex_source(pattern: &[u8]) -> String {
+    let mut source = String::with_capacity(pattern.len());
+    for &b in pattern {
+        if b.is_ascii() {
+            source.push(char::from(b));
+        } else {
+            source.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    source
 }
 
 impl DepmodConfig {
@@ -52,17 +68,26 @@ impl DepmodConfig {
         kernel_version: &str,
         diags: &mut Vec<Diagnostic>,
     ) {
-        let name = path.display().to_string();
+        let name = path.as_os_str().as_bytes();
         for line in LogicalLines::new(reader) {
             match line {
                 Ok(line) => {
                     let text = until_nul(&line.text);
-                    self.parse_line(&name, line.number, text, kernel_version, diags)
+                    let at = Location {
+                        file: name,
+                        line: line.number,
+                    };
+                    self.parse_line(at, text, kernel_version, diags)
                 }
-                Err(LineError::TooLong { line, limit }) => diags.push(Diagnostic::error(format!(
-                    "{name}:{line}: ignoring line longer than {limit} bytes"
-                ))),
-                Err(e) => diags.push(Diagnostic::error(format!("{name}: {e}"))),
+                Err(LineError::TooLong { line, limit }) => diags.push(Diagnostic::error(join(&[
+                    name,
+                    format!(":{line}: ignoring line longer than {limit} bytes").as_bytes(),
+                ]))),
+                Err(e) => diags.push(Diagnostic::error(join(&[
+                    name,
+                    b": ",
+                    e.to_string().as_bytes(),
+                ]))),
             }
         }
     }
@@ -79,11 +104,12 @@ impl DepmodConfig {
         for file in files {
             match open_config(&file.path) {
                 Ok(reader) => cfg.parse_reader(&file.path, reader, kernel_version, diags),
-                Err(e) => diags.push(Diagnostic::error(format!(
-                    "file parse {}: {}",
-                    file.path.display(),
-                    strerror(&e)
-                ))),
+                Err(e) => diags.push(Diagnostic::error(join(&[
+                    b"file parse ",
+                    file.path.as_os_str().as_bytes(),
+                    b": ",
+                    strerror(&e).as_bytes(),
+                ]))),
             }
         }
         if cfg.search.is_empty() {
@@ -94,8 +120,7 @@ impl DepmodConfig {
 
     fn parse_line(
         &mut self,
-        name: &str,
-        number: u32,
+        at: Location<'_>,
         text: &[u8],
         kernel_version: &str,
         diags: &mut Vec<Diagnostic>,
@@ -103,54 +128,55 @@ impl DepmodConfig {
         if text.is_empty() || text.starts_with(b"#") {
             return;
         }
-        let Ok(text) = std::str::from_utf8(text) else {
-            diags.push(Diagnostic::error(format!(
-                "{name}:{number}: ignoring line that is not valid UTF-8"
-            )));
-            return;
-        };
         let Some((cmd, args)) = next_field(text) else {
             return;
         };
         let ok = match cmd {
-            "search" => {
+            b"search" => {
                 self.add_search(args, diags);
                 true
             }
-            "override" => self.add_override(args, kernel_version, name, number, diags),
-            "external" => self.add_external(args, kernel_version, name, number, diags),
-            "exclude" => {
+            b"override" => self.add_override(args, kernel_version, at, diags),
+            b"external" => self.add_external(args, kernel_version, at, diags),
+            b"exclude" => {
                 for dir in fields(args) {
-                    diags.push(Diagnostic::debug(format!("exclude add: {dir}")));
-                    self.excludes.push(dir.to_string());
+                    diags.push(Diagnostic::debug(join(&[b"exclude add: ", dir])));
+                    self.excludes.push(dir.to_vec());
                 }
                 true
             }
-            "include" | "make_map_files" => {
-                diags.push(Diagnostic::info(format!(
-                    "{name}:{number}: command {cmd} not implemented yet"
-                )));
+            b"include" | b"make_map_files" => {
+                diags.push(Diagnostic::info(at.message(&[
+                    b"command ",
+                    cmd,
+                    b" not implemented yet",
+                ])));
                 true
             }
             _ => false,
         };
         if !ok {
-            diags.push(Diagnostic::error(format!(
-                "{name}:{number}: ignoring bad line starting with '{cmd}'"
-            )));
+            diags.push(Diagnostic::error(at.message(&[
+                b"ignoring bad line starting with '",
+                cmd,
+                b"'",
+            ])));
         }
     }
 
-    fn add_search(&mut self, args: &str, diags: &mut Vec<Diagnostic>) {
+    fn add_search(&mut self, args: &[u8], diags: &mut Vec<Diagnostic>) {
         for word in fields(args) {
             let (entry, kind) = match word {
-                "built-in" => (SearchEntry::BuiltIn, 1),
-                "external" => (SearchEntry::External, 2),
-                dir => (SearchEntry::Subdir(dir.to_string()), 0),
+                b"built-in" => (SearchEntry::BuiltIn, b"1"),
+                b"external" => (SearchEntry::External, b"2"),
+                dir => (SearchEntry::Subdir(dir.to_vec()), b"0"),
             };
-            diags.push(Diagnostic::debug(format!(
-                "search add: {word}, search type={kind}"
-            )));
+            diags.push(Diagnostic::debug(join(&[
+                b"search add: ",
+                word,
+                b", search type=",
+                kind,
+            ])));
             self.search.push(entry);
         }
     }
@@ -158,10 +184,9 @@ impl DepmodConfig {
     /// `override <module> <kver> <subdir>`; false when a field is missing.
     fn add_override(
         &mut self,
-        args: &str,
+        args: &[u8],
         kernel_version: &str,
-        name: &str,
-        number: u32,
+        at: Location<'_>,
         diags: &mut Vec<Diagnostic>,
     ) -> bool {
         let mut words = fields(args);
@@ -170,17 +195,20 @@ impl DepmodConfig {
             return false;
         };
         if !kernel_version_matches(kver, kernel_version) {
-            diags.push(Diagnostic::info(format!(
-                "{name}:{number}: override kernel did not match {kver}"
-            )));
+            diags.push(Diagnostic::info(
+                at.message(&[b"override kernel did not match ", kver]),
+            ));
             return true;
         }
-        diags.push(Diagnostic::debug(format!(
-            "override add: {subdir}/{module}"
-        )));
+        diags.push(Diagnostic::debug(join(&[
+            b"override add: ",
+            subdir,
+            b"/",
+            module,
+        ])));
         self.overrides.push(Override {
-            module: module.to_string(),
-            subdir: subdir.to_string(),
+            module: module.to_vec(),
+            subdir: subdir.to_vec(),
         });
         true
     }
@@ -188,10 +216,9 @@ impl DepmodConfig {
     /// `external <kver> <dir>`; false when a field is missing.
     fn add_external(
         &mut self,
-        args: &str,
+        args: &[u8],
         kernel_version: &str,
-        name: &str,
-        number: u32,
+        at: Location<'_>,
         diags: &mut Vec<Diagnostic>,
     ) -> bool {
         let mut words = fields(args);
@@ -199,16 +226,30 @@ impl DepmodConfig {
             return false;
         };
         if !kernel_version_matches(kver, kernel_version) {
-            diags.push(Diagnostic::info(format!(
-                "{name}:{number}: external directory did not match {kver}"
-            )));
+            diags.push(Diagnostic::info(
+                at.message(&[b"external directory did not match ", kver]),
+            ));
             return true;
         }
-        diags.push(Diagnostic::debug(format!("external add: {dir}")));
-        self.externals.push(External {
-            dir: dir.to_string(),
-        });
+        diags.push(Diagnostic::debug(join(&[b"external add: ", dir])));
+        self.externals.push(External { dir: dir.to_vec() });
         true
+    }
+}
+
+/// Where a line is, for depmod's `FILE:LINE: ` message prefix.
+#[derive(Clone, Copy)]
+struct Location<'a> {
+    file: &'a [u8],
+    line: u32,
+}
+
+impl Location<'_> {
+    /// `FILE:LINE: ` followed by `parts`.
+    fn message(self, parts: &[&[u8]]) -> Vec<u8> {
+        let mut out = join(&[self.file, format!(":{}: ", self.line).as_bytes()]);
+        out.extend(parts.iter().flat_map(|p| p.iter()));
+        out
     }
 }
 
@@ -261,29 +302,29 @@ bogus line\n  # indented\nsearch\nexclude\n",
         assert_eq!(
             cfg.search,
             [
-                SearchEntry::Subdir("updates".into()),
+                SearchEntry::Subdir(b"updates".to_vec()),
                 SearchEntry::BuiltIn,
-                SearchEntry::Subdir("extra".into())
+                SearchEntry::Subdir(b"extra".to_vec())
             ]
         );
         assert_eq!(
             cfg.overrides,
             [Override {
-                module: "foo".into(),
-                subdir: "extra".into()
+                module: b"foo".to_vec(),
+                subdir: b"extra".to_vec()
             }]
         );
         assert_eq!(
             cfg.externals,
             [External {
-                dir: "/nonexistent".into()
+                dir: b"/nonexistent".to_vec()
             }]
         );
-        assert_eq!(cfg.excludes, ["foo", "bar"]);
+        assert_eq!(cfg.excludes, [b"foo".to_vec(), b"bar".to_vec()]);
         let debug: Vec<_> = diags
             .iter()
             .filter(|d| d.level == Level::Debug)
-            .map(|d| d.message.as_str())
+            .map(|d| d.text())
             .collect();
         assert_eq!(
             debug,
@@ -305,12 +346,51 @@ bogus line\n  # indented\nsearch\nexclude\n",
         assert!(cfg.externals.is_empty());
         assert_eq!(diags.len(), 2);
         assert!(diags.iter().all(|d| d
-            .message
+            .text()
             .contains("ignoring bad line starting with 'external'")));
     }
 
     #[test]
+    fn words_keep_their_bytes() {
+        let mut cfg = DepmodConfig::default();
+        let mut diags = Vec::new();
+        cfg.parse_file(
+            Path::new("d/\u{e9}.conf"),
+            b"search upd\xe9 built-in\noverride m\xe9 * ex\xff\nexternal * /e\xe9\n\
+exclude x\xe9\n\xff\xfe bad\noverride m * \xe9\x80\n",
+            "6.1.0",
+            &mut diags,
+        );
+        assert_eq!(
+            cfg.search,
+            [
+                SearchEntry::Subdir(b"upd\xe9".to_vec()),
+                SearchEntry::BuiltIn
+            ]
+        );
+        assert_eq!(
+            cfg.overrides[0],
+            Override {
+                module: b"m\xe9".to_vec(),
+                subdir: b"ex\xff".to_vec()
+            }
+        );
+        assert_eq!(cfg.overrides[1].subdir, b"\xe9\x80");
+        assert_eq!(cfg.externals[0].dir, b"/e\xe9");
+        assert_eq!(cfg.excludes, [b"x\xe9".to_vec()]);
+        let errors: Vec<_> = diags.iter().filter(|d| d.level == Level::Error).collect();
+        assert_eq!(
+            errors,
+            [&Diagnostic::error(
+                &b"d/\xc3\xa9.conf:5: ignoring bad line starting with '\xff\xfe'"[..]
+            )]
+        );
+    }
+
+    #[test]
     fn kernel_version_patterns() {
+        let kernel_version_matches =
+            |p: &str, kver: &str| super::kernel_version_matches(p.as_bytes(), kver);
         assert!(kernel_version_matches("*", "anything"));
         assert!(kernel_version_matches("1.2", "1.2.3"));
         assert!(kernel_version_matches("4.4", "14.4.1"), "unanchored");
@@ -328,6 +408,17 @@ bogus line\n  # indented\nsearch\nexclude\n",
             "6.1.0-56-amd64"
         ));
         assert!(!kernel_version_matches("^\\w{6}", "6.1.0-56-amd64"));
+        // Bytes that are not ASCII match themselves, in classes too.
+        assert!(!super::kernel_version_matches(
+            b"^6\\.1-caf\xe9$",
+            "6.1-caf\u{e9}"
+        ));
+        assert!(super::kernel_version_matches(
+            b"^6\\.1-caf\xc3\xa9$",
+            "6.1-caf\u{e9}"
+        ));
+        assert!(super::kernel_version_matches(b"[\xc3][\xa9]", "\u{e9}"));
+        assert!(!super::kernel_version_matches(b"\xff", "6.1.0"));
         let (_, diags) = parse("override rapl [ kernel/drivers\n", "1.2.3");
         assert_eq!(
             not_debug(&diags),
@@ -361,11 +452,11 @@ bogus line\n  # indented\nsearch\nexclude\n",
         ];
         let mut diags = Vec::new();
         let cfg = DepmodConfig::load(&files, "1.2.3", &mut diags);
-        assert_eq!(cfg.search, [SearchEntry::Subdir("updates".into())]);
-        assert_eq!(cfg.excludes, ["x"]);
+        assert_eq!(cfg.search, [SearchEntry::Subdir(b"updates".to_vec())]);
+        assert_eq!(cfg.excludes, [b"x".to_vec()]);
         let errors: Vec<_> = diags.iter().filter(|d| d.level == Level::Error).collect();
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.starts_with("file parse "), "{errors:?}");
+        assert!(errors[0].message.starts_with(b"file parse "), "{errors:?}");
     }
 
     #[test]

@@ -6,23 +6,27 @@ use super::{DepmodConfig, SearchEntry};
 /// Is `path` inside `dir`: `dir` followed by `/`. A trailing `/` in `dir` itself is not enough
 /// (`search updates/` matches nothing, as in depmod); for external directories it is accepted so
 /// that paths built with [`std::path::Path::join`] match too.
-fn is_under(path: &str, dir: &str, allow_trailing_slash: bool) -> bool {
+fn is_under(path: &[u8], dir: &[u8], allow_trailing_slash: bool) -> bool {
     match path.strip_prefix(dir) {
-        Some(rest) => rest.starts_with('/') || (allow_trailing_slash && dir.ends_with('/')),
+        Some(rest) => rest.starts_with(b"/") || (allow_trailing_slash && dir.ends_with(b"/")),
         None => false,
     }
 }
 
 /// The directory part of a relative path (`extra/sub/foo.ko` → `extra/sub`).
-fn dirname(path: &str) -> &str {
-    path.rfind('/').and_then(|i| path.get(..i)).unwrap_or("")
+fn dirname(path: &[u8]) -> &[u8] {
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .and_then(|i| path.get(..i))
+        .unwrap_or_default()
 }
 
 impl DepmodConfig {
     /// Position of `path` in the search order: 0 is the highest priority; `None` is below every
     /// position (no entry matches and there is no `built-in`). The `external` keyword stands for
-    /// every external directory in the order of the `external` lines.
-    pub fn search_rank(&self, path: &str) -> Option<usize> {
+    /// every external directory in the order of the `external` lines. Paths and directories are
+    /// compared as bytes.
+    pub fn search_rank(&self, path: &[u8]) -> Option<usize> {
         let mut rank = 0usize;
         let mut built_in = None;
         for entry in self.effective_search() {
@@ -52,8 +56,8 @@ impl DepmodConfig {
 
     /// Does an `override` line name this copy? Only paths relative to the module directory can be
     /// overridden (depmod 30 ignores overrides pointing at external directories).
-    fn is_override(path: &str, subdir: &str) -> bool {
-        !path.starts_with('/') && dirname(path) == subdir
+    fn is_override(path: &[u8], subdir: &[u8]) -> bool {
+        !path.starts_with(b"/") && dirname(path) == subdir
     }
 
     /// kmod's duplicate resolution: true if `new_path` should replace `old_path` as the file of the
@@ -66,9 +70,9 @@ impl DepmodConfig {
     /// then external directories in configuration order).
     pub fn is_higher_priority(
         &self,
-        module_name_as_on_disk: &str,
-        new_path: &str,
-        old_path: &str,
+        module_name_as_on_disk: &[u8],
+        new_path: &[u8],
+        old_path: &[u8],
     ) -> bool {
         for ov in self.overrides.iter().rev() {
             if ov.module != module_name_as_on_disk {
@@ -114,11 +118,22 @@ mod tests {
         cfg
     }
 
+    /// `DepmodConfig::is_higher_priority` for text arguments.
+    trait Higher {
+        fn higher(&self, module: &str, new: &str, old: &str) -> bool;
+    }
+
+    impl Higher for DepmodConfig {
+        fn higher(&self, module: &str, new: &str, old: &str) -> bool {
+            self.is_higher_priority(module.as_bytes(), new.as_bytes(), old.as_bytes())
+        }
+    }
+
     /// The copy depmod keeps when offered `paths` in order.
     fn winner<'a>(cfg: &DepmodConfig, module: &str, paths: &[&'a str]) -> &'a str {
         let mut best = paths[0];
         for p in &paths[1..] {
-            if cfg.is_higher_priority(module, p, best) {
+            if cfg.higher(module, p, best) {
                 best = p;
             }
         }
@@ -172,18 +187,18 @@ mod tests {
         // `updates/` matches nothing, so every copy ties and the first one offered stays.
         let c = cfg("search updates/\n");
         assert_eq!(winner(&c, "rapl", &COPIES), COPIES[0]);
-        assert!(!c.is_higher_priority("rapl", "updates/rapl.ko", "extra/rapl.ko"));
+        assert!(!c.higher("rapl", "updates/rapl.ko", "extra/rapl.ko"));
     }
 
     #[test]
     fn built_in_is_the_fallback() {
         let c = cfg("search built-in extra\n");
-        assert!(c.is_higher_priority("rapl", "kernel/drivers/rapl.ko", "extra/rapl.ko"));
-        assert!(!c.is_higher_priority("rapl", "updates/rapl.ko", "kernel/drivers/rapl.ko"));
-        assert!(!c.is_higher_priority("rapl", "kernel/drivers/rapl.ko", "updates/rapl.ko"));
+        assert!(c.higher("rapl", "kernel/drivers/rapl.ko", "extra/rapl.ko"));
+        assert!(!c.higher("rapl", "updates/rapl.ko", "kernel/drivers/rapl.ko"));
+        assert!(!c.higher("rapl", "kernel/drivers/rapl.ko", "updates/rapl.ko"));
         let c = cfg("search extra\n");
-        assert_eq!(c.search_rank("kernel/x.ko"), None);
-        assert_eq!(c.search_rank("extra/sub/x.ko"), Some(0));
+        assert_eq!(c.search_rank(b"kernel/x.ko"), None);
+        assert_eq!(c.search_rank(b"extra/sub/x.ko"), Some(0));
     }
 
     #[test]
@@ -196,9 +211,9 @@ mod tests {
         let c = cfg("search extra external\nexternal 1.2.3 /e2\n");
         assert_eq!(winner_any_order(&c, &ext), "extra/rapl.ko");
         let c = cfg("search external\nexternal * /e/\n");
-        assert_eq!(c.search_rank("/e/rapl.ko"), Some(0));
-        assert_eq!(c.search_rank("/e//rapl.ko"), Some(0));
-        assert_eq!(c.search_rank("/ex/rapl.ko"), None);
+        assert_eq!(c.search_rank(b"/e/rapl.ko"), Some(0));
+        assert_eq!(c.search_rank(b"/e//rapl.ko"), Some(0));
+        assert_eq!(c.search_rank(b"/ex/rapl.ko"), None);
     }
 
     #[test]
@@ -229,28 +244,45 @@ mod tests {
             );
         }
         let c = cfg("search updates\noverride ra-pl * extra\n");
-        assert!(c.is_higher_priority("ra-pl", "extra/ra-pl.ko", "updates/ra-pl.ko"));
+        assert!(c.higher("ra-pl", "extra/ra-pl.ko", "updates/ra-pl.ko"));
         let c = cfg("search updates\noverride ra_pl * extra\n");
-        assert!(!c.is_higher_priority("ra-pl", "extra/ra-pl.ko", "updates/ra-pl.ko"));
+        assert!(!c.higher("ra-pl", "extra/ra-pl.ko", "updates/ra-pl.ko"));
         // Not for a copy one directory deeper.
         let c = cfg("search updates\noverride rapl * extra\n");
-        assert!(!c.is_higher_priority("rapl", "extra/sub/rapl.ko", "updates/rapl.ko"));
+        assert!(!c.higher("rapl", "extra/sub/rapl.ko", "updates/rapl.ko"));
     }
 
     #[test]
     fn overrides_do_not_apply_to_external_directories() {
         let c = cfg("search extra external\nexternal * /e1\noverride rapl * /e1\n");
-        assert!(!c.is_higher_priority("rapl", "/e1/rapl.ko", "extra/rapl.ko"));
+        assert!(!c.higher("rapl", "/e1/rapl.ko", "extra/rapl.ko"));
         let c = cfg("search external\nexternal * /e1\noverride rapl * extra\n");
-        assert!(c.is_higher_priority("rapl", "extra/rapl.ko", "/e1/rapl.ko"));
+        assert!(c.higher("rapl", "extra/rapl.ko", "/e1/rapl.ko"));
     }
 
     #[test]
     fn helpers() {
-        assert_eq!(dirname("a/b/c.ko"), "a/b");
-        assert_eq!(dirname("c.ko"), "");
-        assert!(is_under("a/b", "a", false));
-        assert!(!is_under("ab/c", "a", false));
-        assert!(!is_under("a/b", "a/", false));
+        assert_eq!(dirname(b"a/b/c.ko"), b"a/b");
+        assert_eq!(dirname(b"c.ko"), b"");
+        assert!(is_under(b"a/b", b"a", false));
+        assert!(!is_under(b"ab/c", b"a", false));
+        assert!(!is_under(b"a/b", b"a/", false));
+    }
+
+    #[test]
+    fn directories_and_names_compare_as_bytes() {
+        let mut c = DepmodConfig::default();
+        c.parse_file(
+            Path::new("t.conf"),
+            b"search upd\xe9\nexternal * /e\xff\noverride r\xe9 * ex\xe9\n",
+            "1.2.3",
+            &mut Vec::new(),
+        );
+        assert_eq!(c.search_rank(b"upd\xe9/x.ko"), Some(0));
+        assert_eq!(c.search_rank("upd\u{e9}/x.ko".as_bytes()), None);
+        assert!(c.is_higher_priority(b"r\xe9", b"ex\xe9/r\xe9.ko", b"upd\xe9/r\xe9.ko"));
+        assert!(!c.is_higher_priority(b"r\xe9", b"upd\xe9/r\xe9.ko", b"ex\xe9/r\xe9.ko"));
+        c.search.push(SearchEntry::External);
+        assert_eq!(c.search_rank(b"/e\xff/x.ko"), Some(1));
     }
 }

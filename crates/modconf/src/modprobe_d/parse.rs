@@ -1,23 +1,24 @@
 //! Reading modprobe.d lines into a [`ModprobeConfig`] (config.md §1.3, §2).
 
 use std::io::BufRead;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{Alias, Command, ModOptions, ModprobeConfig, Softdep, Weakdep};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{join, Diagnostic};
 use crate::files::{open_config, strerror, ConfigFile};
 use crate::kcmdline::{parse_kcmdline, KcmdlineEntry};
 use crate::line_reader::{until_nul, LineError, LogicalLines};
 use crate::tokens::{next_field, rest_of_line};
 
 /// What became of one logical line.
-enum LineOutcome {
+enum LineOutcome<'l> {
     /// Parsed, or nothing to parse (blank, comment).
     Done,
     /// Unknown directive or missing/invalid argument: `ignoring bad line starting with '<cmd>'`.
-    Bad(String),
+    Bad(&'l [u8]),
     /// `include`/`config`: no longer supported.
-    Deprecated(String),
+    Deprecated(&'l [u8]),
 }
 
 impl ModprobeConfig {
@@ -34,14 +35,21 @@ impl ModprobeConfig {
         reader: R,
         diags: &mut Vec<Diagnostic>,
     ) {
-        let name = path.display().to_string();
+        let name = path.as_os_str().as_bytes();
         for line in LogicalLines::new(reader) {
             match line {
-                Ok(line) => self.parse_line(&name, line.number, until_nul(&line.text), diags),
-                Err(LineError::TooLong { line, limit }) => diags.push(Diagnostic::error(format!(
-                    "kmod_config_parse: {name} line {line}: ignoring line longer than {limit} bytes"
-                ))),
-                Err(e) => diags.push(Diagnostic::error(format!("kmod_config_parse: {name}: {e}"))),
+                Ok(line) => self.parse_line(name, line.number, until_nul(&line.text), diags),
+                Err(LineError::TooLong { line, limit }) => diags.push(Diagnostic::error(join(&[
+                    b"kmod_config_parse: ",
+                    name,
+                    format!(" line {line}: ignoring line longer than {limit} bytes").as_bytes(),
+                ]))),
+                Err(e) => diags.push(Diagnostic::error(join(&[
+                    b"kmod_config_parse: ",
+                    name,
+                    b": ",
+                    e.to_string().as_bytes(),
+                ]))),
             }
         }
     }
@@ -68,19 +76,22 @@ impl ModprobeConfig {
     ) -> ModprobeConfig {
         let mut cfg = ModprobeConfig::default();
         for file in files {
+            let path = file.path.as_os_str().as_bytes();
             match open_config(&file.path) {
                 Ok(reader) => {
-                    diags.push(Diagnostic::debug(format!(
-                        "kmod_config_new: parsing file '{}'",
-                        file.path.display()
-                    )));
+                    diags.push(Diagnostic::debug(join(&[
+                        b"kmod_config_new: parsing file '",
+                        path,
+                        b"'",
+                    ])));
                     cfg.parse_reader(&file.path, reader, diags);
                 }
-                Err(e) => diags.push(Diagnostic::debug(format!(
-                    "kmod_config_new: could not open '{}': {}",
-                    file.path.display(),
-                    strerror(&e)
-                ))),
+                Err(e) => diags.push(Diagnostic::debug(join(&[
+                    b"kmod_config_new: could not open '",
+                    path,
+                    b"': ",
+                    strerror(&e).as_bytes(),
+                ]))),
             }
         }
         if let Some(cmdline) = cmdline {
@@ -89,86 +100,94 @@ impl ModprobeConfig {
         cfg
     }
 
-    fn parse_line(&mut self, name: &str, number: u32, text: &[u8], diags: &mut Vec<Diagnostic>) {
+    fn parse_line(&mut self, name: &[u8], number: u32, text: &[u8], diags: &mut Vec<Diagnostic>) {
         if text.is_empty() || text.starts_with(b"#") {
             return;
         }
-        let Ok(text) = std::str::from_utf8(text) else {
-            diags.push(Diagnostic::error(format!(
-                "kmod_config_parse: {name} line {number}: ignoring line that is not valid UTF-8"
-            )));
-            return;
-        };
+        let at_line = format!(" line {number}: ");
         match self.parse_directive(text) {
             LineOutcome::Done => {}
-            LineOutcome::Bad(cmd) => diags.push(Diagnostic::error(format!(
-                "kmod_config_parse: {name} line {number}: ignoring bad line starting with '{cmd}'"
-            ))),
-            LineOutcome::Deprecated(cmd) => diags.push(Diagnostic::error(format!(
-                "kmod_config_parse: {name}: command {cmd} is deprecated and not parsed anymore"
-            ))),
+            LineOutcome::Bad(cmd) => diags.push(Diagnostic::error(join(&[
+                b"kmod_config_parse: ",
+                name,
+                at_line.as_bytes(),
+                b"ignoring bad line starting with '",
+                cmd,
+                b"'",
+            ]))),
+            LineOutcome::Deprecated(cmd) => diags.push(Diagnostic::error(join(&[
+                b"kmod_config_parse: ",
+                name,
+                b": command ",
+                cmd,
+                b" is deprecated and not parsed anymore",
+            ]))),
         }
     }
 
-    fn parse_directive(&mut self, text: &str) -> LineOutcome {
+    fn parse_directive<'l>(&mut self, text: &'l [u8]) -> LineOutcome<'l> {
         let Some((cmd, args)) = next_field(text) else {
             return LineOutcome::Done;
         };
         let parsed =
             match cmd {
-                "alias" => self.parse_alias(args),
-                "blacklist" => self.parse_blacklist(args),
-                "options" => self.parse_options(args),
-                "install" => parse_command(args).map(|c| self.install.push(c)),
-                "remove" => parse_command(args).map(|c| self.remove.push(c)),
-                "softdep" => module_and_rest(args)
+                b"alias" => self.parse_alias(args),
+                b"blacklist" => self.parse_blacklist(args),
+                b"options" => self.parse_options(args),
+                b"install" => parse_command(args).map(|c| self.install.push(c)),
+                b"remove" => parse_command(args).map(|c| self.remove.push(c)),
+                b"softdep" => module_and_rest(args)
                     .map(|(m, deps)| self.softdeps.push(Softdep::parse(m, deps))),
-                "weakdep" => module_and_rest(args)
+                b"weakdep" => module_and_rest(args)
                     .map(|(m, deps)| self.weakdeps.push(Weakdep::parse(m, deps))),
-                "include" | "config" => return LineOutcome::Deprecated(cmd.to_string()),
+                b"include" | b"config" => return LineOutcome::Deprecated(cmd),
                 _ => None,
             };
         match parsed {
             Some(()) => LineOutcome::Done,
-            None => LineOutcome::Bad(cmd.to_string()),
+            None => LineOutcome::Bad(cmd),
         }
     }
 
-    fn parse_alias(&mut self, args: &str) -> Option<()> {
+    fn parse_alias(&mut self, args: &[u8]) -> Option<()> {
         let (pattern, rest) = next_field(args)?;
         let (module, _) = next_field(rest)?;
-        let pattern = modname::underscores(pattern).ok()?;
-        let module = modname::underscores(module).ok()?;
+        let pattern = modname::normalize::underscores_bytes(pattern).ok()?;
+        let module = modname::normalize::underscores_bytes(module).ok()?;
         self.aliases.push(Alias { pattern, module });
         Some(())
     }
 
-    fn parse_blacklist(&mut self, args: &str) -> Option<()> {
+    fn parse_blacklist(&mut self, args: &[u8]) -> Option<()> {
         let (module, _) = next_field(args)?;
-        self.blacklist.push(modname::underscores(module).ok()?);
+        self.blacklist
+            .push(modname::normalize::underscores_bytes(module).ok()?);
         Some(())
     }
 
-    fn parse_options(&mut self, args: &str) -> Option<()> {
+    fn parse_options(&mut self, args: &[u8]) -> Option<()> {
         let (module, options) = module_and_rest(args)?;
-        let options = options.replace('\t', " ");
+        let options = options
+            .iter()
+            .map(|&b| if b == b'\t' { b' ' } else { b })
+            .collect();
         self.options.push(ModOptions { module, options });
         Some(())
     }
 }
 
 /// The module field (normalised) and the non-empty rest of the line.
-fn module_and_rest(args: &str) -> Option<(String, &str)> {
+fn module_and_rest(args: &[u8]) -> Option<(Vec<u8>, &[u8])> {
     let (module, rest) = next_field(args)?;
     let rest = rest_of_line(rest)?;
-    Some((modname::underscores(module).ok()?, rest))
+    Some((modname::normalize::underscores_bytes(module).ok()?, rest))
 }
 
-fn parse_command(args: &str) -> Option<Command> {
+fn parse_command(args: &[u8]) -> Option<Command> {
     let (module, command) = module_and_rest(args)?;
     Some(Command {
         module,
-        command: command.to_string(),
+        command: command.to_vec(),
     })
 }
 
@@ -199,39 +218,39 @@ install i-n /bin/true\tx\nremove r-m /bin/false\nsoftdep s-d pre: a-b post: c\nw
         assert_eq!(
             cfg.aliases,
             [Alias {
-                pattern: "foo_bar".into(),
-                module: "baz_qux".into()
+                pattern: b"foo_bar".to_vec(),
+                module: b"baz_qux".to_vec()
             }]
         );
-        assert_eq!(cfg.blacklist, ["a_b"]);
+        assert_eq!(cfg.blacklist, [b"a_b".to_vec()]);
         assert_eq!(
             cfg.options,
             [ModOptions {
-                module: "m_x".into(),
-                options: "a=1 b=2".into()
+                module: b"m_x".to_vec(),
+                options: b"a=1 b=2".to_vec()
             }]
         );
-        assert_eq!(cfg.install[0].command, "/bin/true\tx");
-        assert_eq!(cfg.remove[0].module, "r_m");
-        assert_eq!(cfg.softdeps[0].module, "s_d");
-        assert_eq!(cfg.softdeps[0].pre, ["a-b"]);
-        assert_eq!(cfg.weakdeps[0].module, "w_d");
-        assert_eq!(cfg.weakdeps[0].deps, ["x-y"]);
+        assert_eq!(cfg.install[0].command, b"/bin/true\tx");
+        assert_eq!(cfg.remove[0].module, b"r_m");
+        assert_eq!(cfg.softdeps[0].module, b"s_d");
+        assert_eq!(cfg.softdeps[0].pre, [b"a-b".to_vec()]);
+        assert_eq!(cfg.weakdeps[0].module, b"w_d");
+        assert_eq!(cfg.weakdeps[0].deps, [b"x-y".to_vec()]);
     }
 
     #[test]
     fn rest_of_line_keeps_extra_whitespace() {
         let (cfg, _) =
             parse(b"options  m-x   spaced\noptions o1\t x\ty\ninstall i1\t\tcmd\there\n");
-        assert_eq!(cfg.options[0].options, "  spaced");
-        assert_eq!(cfg.options[1].options, " x y");
-        assert_eq!(cfg.install[0].command, "\tcmd\there");
+        assert_eq!(cfg.options[0].options, b"  spaced");
+        assert_eq!(cfg.options[1].options, b" x y");
+        assert_eq!(cfg.install[0].command, b"\tcmd\there");
     }
 
     #[test]
     fn no_inline_comments() {
         let (cfg, _) = parse(b"options foo a=1 # note\n");
-        assert_eq!(cfg.options[0].options, "a=1 # note");
+        assert_eq!(cfg.options[0].options, b"a=1 # note");
     }
 
     #[test]
@@ -287,24 +306,24 @@ alias crlf m4\r\n",
         let aliases: Vec<_> = cfg
             .aliases
             .iter()
-            .map(|a| (a.pattern.as_str(), a.module.as_str()))
+            .map(|a| (a.pattern.as_slice(), a.module.as_slice()))
             .collect();
-        assert_eq!(aliases, [("lead_ws", "m1"), ("crlf", "m4\r")]);
+        assert_eq!(aliases, [(&b"lead_ws"[..], &b"m1"[..]), (b"crlf", b"m4\r")]);
     }
 
     #[test]
     fn nul_truncates_the_line() {
         let (cfg, diags) = parse(b"alias a\0junk b\noptions x y\0z\n");
         assert_eq!(diags, [bad(1, "alias")]);
-        assert_eq!(cfg.options[0].options, "y");
+        assert_eq!(cfg.options[0].options, b"y");
     }
 
     #[test]
     fn brackets_survive_normalisation() {
         let (cfg, _) = parse(b"alias ok-[a-b]-x m-[1]\nalias c[[]-d m\nalias e[!-]-f m\n");
-        let pats: Vec<_> = cfg.aliases.iter().map(|a| a.pattern.as_str()).collect();
-        assert_eq!(pats, ["ok_[a-b]_x", "c[[]_d", "e[!-]_f"]);
-        assert_eq!(cfg.aliases[0].module, "m_[1]");
+        let pats: Vec<_> = cfg.aliases.iter().map(|a| a.pattern.as_slice()).collect();
+        assert_eq!(pats, [&b"ok_[a-b]_x"[..], b"c[[]_d", b"e[!-]_f"]);
+        assert_eq!(cfg.aliases[0].module, b"m_[1]");
     }
 
     #[test]
@@ -315,15 +334,43 @@ alias crlf m4\r\n",
         assert!(cfg.softdeps[1].pre.is_empty());
     }
 
+    // kmod 30's `modprobe -c` and its messages for the same file (tests/diff/modprobe.sh).
     #[test]
-    fn non_utf8_line_is_refused() {
-        let (cfg, diags) = parse(b"options a \xff\n# \xff comment\n");
-        assert!(cfg.options.is_empty());
+    fn bytes_are_kept_as_written() {
+        let (cfg, diags) = parse(
+            b"alias bin\x01\x02ary loop\noptions loop \x01x=\xff\t\xfe\nalias \xff\xfe loop\n\
+\xff\xfe\x01 x\n# \xff comment\ninclude \xe9\n\xe9nclude x\ninstall caf\xe9-1 echo \xe9\n",
+        );
+        let pats: Vec<_> = cfg.aliases.iter().map(|a| a.pattern.as_slice()).collect();
+        assert_eq!(pats, [&b"bin\x01\x02ary"[..], b"\xff\xfe"]);
+        assert_eq!(cfg.options[0].options, b"\x01x=\xff \xfe");
+        assert_eq!(cfg.install[0].module, b"caf\xe9_1");
+        assert_eq!(cfg.install[0].command, b"echo \xe9");
         assert_eq!(
             diags,
-            [Diagnostic::error(
-                "kmod_config_parse: cfg/a.conf line 1: ignoring line that is not valid UTF-8"
-            )]
+            [
+                Diagnostic::error(
+                    &b"kmod_config_parse: cfg/a.conf line 4: ignoring bad line starting with '\xff\xfe\x01'"[..]
+                ),
+                Diagnostic::error(
+                    "kmod_config_parse: cfg/a.conf: command include is deprecated and not parsed anymore"
+                ),
+                Diagnostic::error(
+                    &b"kmod_config_parse: cfg/a.conf line 7: ignoring bad line starting with '\xe9nclude'"[..]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn file_names_are_quoted_as_bytes() {
+        let mut cfg = ModprobeConfig::default();
+        let mut diags = Vec::new();
+        let name = std::ffi::OsStr::from_bytes(b"d/\xff.conf");
+        cfg.parse_file(Path::new(name), b"bogus\n", &mut diags);
+        assert_eq!(
+            diags[0].message,
+            b"kmod_config_parse: d/\xff.conf line 1: ignoring bad line starting with 'bogus'"
         );
     }
 
@@ -337,7 +384,7 @@ alias crlf m4\r\n",
         assert_eq!(cfg.aliases.len(), 1);
         assert_eq!(diags.len(), 1);
         assert!(diags[0]
-            .message
+            .text()
             .contains("line 1: ignoring line longer than"));
     }
 
@@ -355,9 +402,9 @@ alias crlf m4\r\n",
     fn kernel_cmdline_appends_after_files() {
         let (mut cfg, _) = parse(b"options m a=1\nblacklist z\n");
         cfg.parse_kernel_cmdline(b"m.b=2 modprobe.blacklist=snd-x\n", &mut Vec::new());
-        let opts: Vec<_> = cfg.options.iter().map(|o| o.options.as_str()).collect();
-        assert_eq!(opts, ["a=1", "b=2"]);
-        assert_eq!(cfg.blacklist, ["z", "snd-x"]);
+        let opts: Vec<_> = cfg.options.iter().map(|o| o.options.as_slice()).collect();
+        assert_eq!(opts, [&b"a=1"[..], b"b=2"]);
+        assert_eq!(cfg.blacklist, [b"z".to_vec(), b"snd-x".to_vec()]);
     }
 
     #[test]
@@ -383,10 +430,11 @@ alias crlf m4\r\n",
         ];
         let mut diags = Vec::new();
         let cfg = ModprobeConfig::load(&files, Some(b"x.y=1"), &mut diags);
-        let mods: Vec<_> = cfg.aliases.iter().map(|a| a.module.as_str()).collect();
-        assert_eq!(mods, ["first", "second"]);
-        assert_eq!(cfg.options[0].module, "x");
-        assert!(diags.iter().any(|d| d.message.contains("could not open")
-            && d.message.ends_with("gone.conf': No such file or directory")));
+        let mods: Vec<_> = cfg.aliases.iter().map(|a| a.module.as_slice()).collect();
+        assert_eq!(mods, [&b"first"[..], b"second"]);
+        assert_eq!(cfg.options[0].module, b"x");
+        assert!(diags.iter().any(|d| d.text().contains("could not open")
+            && d.message
+                .ends_with(b"gone.conf': No such file or directory")));
     }
 }

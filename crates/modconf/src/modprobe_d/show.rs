@@ -1,38 +1,44 @@
 //! `modprobe -c`: the configuration part of the dump (tools.md §5.5).
 
-use std::fmt::Write;
-
 use super::ModprobeConfig;
 
 impl ModprobeConfig {
     /// The configuration part of `modprobe -c` (everything before the
     /// `# End of configuration files` marker, excluding the marker), byte-exact with kmod: sections
-    /// blacklist, install, remove, alias, options, softdep, weakdep, one line each, in parse order.
-    /// Softdeps keep kmod's printing quirks (see [`super::Softdep::show_text`]); a softdep or
-    /// weakdep without targets leaves a trailing space.
-    pub fn show_config(&self) -> String {
-        let mut out = String::new();
-        // Writing to a String cannot fail.
+    /// blacklist, install, remove, alias, options, softdep, weakdep, one line each, in parse order,
+    /// every word as the bytes written. Softdeps keep kmod's printing quirks (see
+    /// [`super::Softdep::show_text`]); a softdep or weakdep without targets leaves a trailing space.
+    pub fn show_config(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut line = |parts: &[&[u8]]| {
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                out.extend_from_slice(part);
+            }
+            out.push(b'\n');
+        };
         for m in &self.blacklist {
-            let _ = writeln!(out, "blacklist {m}");
+            line(&[b"blacklist", m]);
         }
         for c in &self.install {
-            let _ = writeln!(out, "install {} {}", c.module, c.command);
+            line(&[b"install", &c.module, &c.command]);
         }
         for c in &self.remove {
-            let _ = writeln!(out, "remove {} {}", c.module, c.command);
+            line(&[b"remove", &c.module, &c.command]);
         }
         for a in &self.aliases {
-            let _ = writeln!(out, "alias {} {}", a.pattern, a.module);
+            line(&[b"alias", &a.pattern, &a.module]);
         }
         for o in &self.options {
-            let _ = writeln!(out, "options {} {}", o.module, o.options);
+            line(&[b"options", &o.module, &o.options]);
         }
         for d in &self.softdeps {
-            let _ = writeln!(out, "softdep {} {}", d.module, d.show_text());
+            line(&[b"softdep", &d.module, &d.show_text()]);
         }
         for w in &self.weakdeps {
-            let _ = writeln!(out, "weakdep {} {}", w.module, w.show_text());
+            line(&[b"weakdep", &w.module, &w.show_text()]);
         }
         out
     }
@@ -42,22 +48,42 @@ impl ModprobeConfig {
 mod tests {
     use super::*;
 
+    fn shown(text: &[u8]) -> Vec<u8> {
+        let mut cfg = ModprobeConfig::default();
+        let mut diags = Vec::new();
+        cfg.parse_file("t.conf".as_ref(), text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        cfg.show_config()
+    }
+
     #[test]
     fn sections_come_in_kmod_order() {
-        let mut cfg = ModprobeConfig::default();
         let text =
             b"softdep s pre: a\nweakdep w \t\noptions o x\nalias a-1 m\nremove r /bin/false\n\
 install i /bin/true\nblacklist b\n";
-        cfg.parse_file("t.conf".as_ref(), text, &mut Vec::new());
         assert_eq!(
-            cfg.show_config(),
+            String::from_utf8(shown(text)).unwrap(),
             "blacklist b\ninstall i /bin/true\nremove r /bin/false\nalias a_1 m\noptions o x\n\
 softdep s pre: a\nweakdep w \n"
         );
     }
 
+    // kmod 30's `modprobe -c` printed these bytes for the same lines.
+    #[test]
+    fn every_directive_keeps_its_bytes() {
+        let text = b"alias bin\x01\x02ary loop\noptions loop \x01x=\xff\nalias \xff\xfe loop\n\
+blacklist b\xe9-x\ninstall i\xe9 echo \xe9\nremove r\xe9 echo \xfe\nsoftdep s\xe9 pre: p\xe9 post: q\xe9\n\
+weakdep w\xe9 d\xe9\n";
+        assert_eq!(
+            shown(text),
+            b"blacklist b\xe9_x\ninstall i\xe9 echo \xe9\nremove r\xe9 echo \xfe\n\
+alias bin\x01\x02ary loop\nalias \xff\xfe loop\noptions loop \x01x=\xff\n\
+softdep s\xe9 pre: p\xe9post: q\xe9\nweakdep w\xe9 d\xe9\n"
+        );
+    }
+
     #[test]
     fn empty_config_prints_nothing() {
-        assert_eq!(ModprobeConfig::default().show_config(), "");
+        assert!(ModprobeConfig::default().show_config().is_empty());
     }
 }
