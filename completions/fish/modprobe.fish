@@ -80,6 +80,7 @@ complete -c modprobe -s S -l set-version -x -a '(__kmod_rs_kernel_versions (__km
 complete -c modprobe -s s -l syslog -d 'Send messages to the system log instead of standard error (also done when standard error is not open)'
 complete -c modprobe -s q -l quiet -d 'Print no error messages (for example for a module that is not found)'
 complete -c modprobe -s v -l verbose -d 'Print more messages, and the actions taken'
+complete -c modprobe -l json -d 'Print the actions or the configuration as JSON'
 complete -c modprobe -s V -l version -d 'Print the version and exit'
 complete -c modprobe -s h -l help -d 'Print a short help text and exit'
 complete -c modprobe -n __kmod_rs_path_token -F

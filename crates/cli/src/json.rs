@@ -16,6 +16,7 @@ pub mod depmod;
 pub mod lsmod;
 pub mod message;
 pub mod modinfo;
+pub mod modprobe;
 
 use std::borrow::Cow;
 use std::ffi::OsString;

@@ -14,6 +14,7 @@ pub mod load;
 pub mod output;
 pub mod setup;
 pub mod show;
+pub mod show_json;
 pub mod unload;
 
 use std::ffi::OsString;
@@ -23,7 +24,7 @@ use kmod::probe::{DryRun, Executor, KernelState, Prober};
 
 use crate::getopt::{HasArg, OptSpec};
 use crate::log::Priority;
-use crate::{version, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::{json, version, EXIT_FAILURE, EXIT_SUCCESS};
 use args::{Parsed, Settings};
 use output::{Output, LOG_WARNING};
 use show::CrcList;
@@ -58,11 +59,13 @@ pub const OPTIONS: &[OptSpec] = &[
     OptSpec::flag("syslog", 's', "syslog"),
     OptSpec::flag("quiet", 'q', "quiet"),
     OptSpec::flag("verbose", 'v', "verbose"),
+    OptSpec::long_only("json", "json", HasArg::No),
     OptSpec::flag("version", 'V', "version"),
     OptSpec::flag("help", 'h', "help"),
 ];
 
-/// The help text, as kmod prints it.
+/// The help text, as kmod prints it (`--json` is documented in the man page only, so that the
+/// help stays kmod's byte for byte).
 pub const HELP: &str = "Usage:
 \tmodprobe [options] [-i] [-b] modulename
 \tmodprobe [options] -a [-i] [-b] modulename [modulename...]
@@ -121,11 +124,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let prog = argv0.rsplit('/').next().unwrap_or(&argv0).to_string();
     let mut out = Output::new(&prog);
     let env_options = std::env::var("MODPROBE_OPTIONS").ok();
-    let settings = match args::parse(
-        &argv0,
-        args.get(1..).unwrap_or_default(),
-        env_options.as_deref(),
-    ) {
+    let cmdline = args.get(1..).unwrap_or_default();
+    let settings = match args::parse(&argv0, cmdline, env_options.as_deref()) {
         Parsed::Run(s) => s,
         Parsed::Help => {
             out.print(HELP);
@@ -136,10 +136,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
             out.exit(EXIT_SUCCESS);
         }
         Parsed::Usage(msg) => {
-            eprintln!("{msg}");
+            json::report_usage_error(&prog, &argv0, cmdline, &msg);
             return EXIT_FAILURE;
         }
         Parsed::BadWait(value) => {
+            if json::requested(cmdline) {
+                out.use_json();
+            }
             out.log(
                 Priority::Error,
                 &format!("unexpected wait value '{value}'."),
@@ -147,7 +150,20 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    if settings.json {
+        if settings.resolve_alias || settings.show_modversions || settings.show_exports {
+            json::print_message(
+                &prog,
+                Priority::Error,
+                None,
+                "--json cannot be used with -R, --show-modversions or --show-exports.",
+            );
+            return EXIT_FAILURE;
+        }
+        out.use_json();
+    }
     let status = run(&settings, &mut out);
+    out.finish_json();
     out.flush();
     status
 }
@@ -164,6 +180,10 @@ fn run(settings: &Settings, out: &mut Output) -> i32 {
     out.setup(settings.verbose, settings.all, show_actions);
     let ctx = match setup::context(settings) {
         Ok(ctx) => ctx,
+        Err(e) if settings.json => {
+            out.log(Priority::Error, &format!("uname() failed: {e}"));
+            return EXIT_FAILURE;
+        }
         Err(e) => {
             eprintln!("Error: uname() failed: {e}");
             return EXIT_FAILURE;
@@ -238,7 +258,8 @@ mod tests {
 
     #[test]
     fn every_option_is_in_the_help() {
-        for spec in OPTIONS {
+        // kmod's help text, byte for byte: our own --json is in the man page only.
+        for spec in OPTIONS.iter().filter(|s| s.id != "json") {
             let long = spec.long.unwrap();
             assert!(HELP.contains(&format!("--{long}")), "{long}");
             if let Some(c) = spec.short {

@@ -55,6 +55,8 @@ pub struct Settings {
     pub kversion: Option<String>,
     /// `-s`.
     pub syslog: bool,
+    /// `--json`: the actions or `-c`'s configuration as JSON, messages as JSON lines.
+    pub json: bool,
     /// Verbosity: a syslog priority, `LOG_WARNING` by default.
     pub verbose: i32,
     /// The `MODPROBE_OPTIONS` install/remove commands get.
@@ -86,6 +88,7 @@ impl Default for Settings {
             root: None,
             kversion: None,
             syslog: false,
+            json: false,
             verbose: LOG_WARNING,
             modprobe_options: String::new(),
             operands: Vec::new(),
@@ -175,6 +178,7 @@ pub fn parse(argv0: &str, args: &[OsString], env_options: Option<&str>) -> Parse
                 append_env(&mut s.modprobe_options, "-v");
                 s.verbose = s.verbose.saturating_add(1);
             }
+            "json" => s.json = true,
             "version" => return Parsed::Version,
             "help" => return Parsed::Help,
             _ => {}
@@ -260,8 +264,14 @@ mod tests {
         assert_eq!(s.operands, ["ext4", "vfat"]);
         assert_eq!(s.config_paths, [PathBuf::from("c1")]);
         assert_eq!(s.modprobe_options, "-v -q -C c1");
-        let s = run(&["--remove-dep", "--ignore", "-S", &"x".repeat(80)], None);
-        assert!(s.remove_holders && s.ignore_commands);
+        assert!(!s.json);
+        let s = run(
+            &["--remove-dep", "--ignore", "-S", &"x".repeat(80), "--json"],
+            None,
+        );
+        assert!(s.remove_holders && s.ignore_commands && s.json);
+        // --json is not handed down to install/remove commands.
+        assert_eq!(s.modprobe_options, "");
         assert_eq!(s.kversion.unwrap().len(), 64);
     }
 

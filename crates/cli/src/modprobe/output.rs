@@ -13,6 +13,7 @@ use std::os::fd::AsFd;
 use kmod::probe::{Action, Refusal, Report};
 use modconf::{Diagnostic, Level};
 
+use crate::json::modprobe::{print_tool_message, JsonOutput};
 use crate::log::Priority;
 pub use crate::log::{LOG_EMERG, LOG_ERR, LOG_WARNING};
 use crate::tool_log::ToolLog;
@@ -25,6 +26,8 @@ pub struct Output {
     log: ToolLog,
     log_priority: Priority,
     show_actions: bool,
+    /// With `--json`: the document being built; messages are JSON lines.
+    json: Option<JsonOutput>,
 }
 
 impl Output {
@@ -37,6 +40,25 @@ impl Output {
             log: ToolLog::with_threshold(prog, LOG_ERR, false),
             log_priority: Priority::Fatal,
             show_actions: false,
+            json: None,
+        }
+    }
+
+    /// Switches to `--json` output (see [`crate::json::modprobe`]): actions are kept for the
+    /// document instead of being printed, messages on stderr become JSON lines.
+    pub fn use_json(&mut self) {
+        self.json = Some(JsonOutput::default());
+    }
+
+    /// The `--json` document being built, if `--json` is on.
+    pub fn json_mut(&mut self) -> Option<&mut JsonOutput> {
+        self.json.as_mut()
+    }
+
+    /// Writes the `--json` document, once (also done by [`Output::exit`]).
+    pub fn finish_json(&mut self) {
+        if let Some(json) = self.json.take() {
+            let _ = json.write(&mut self.stdout);
         }
     }
 
@@ -82,6 +104,15 @@ impl Output {
 
     /// [`Output::log`] for a message of any bytes (configuration words are not always UTF-8).
     pub fn log_bytes(&mut self, prio: Priority, msg: impl AsRef<[u8]>) {
+        if self.json.is_some() && !self.log.is_syslog() {
+            if self.log.enabled(prio) {
+                print_tool_message(self.log.prog(), prio, msg.as_ref());
+                if prio == Priority::Fatal {
+                    self.exit(EXIT_FAILURE);
+                }
+            }
+            return;
+        }
         if self.log.log_bytes(prio, msg) && prio == Priority::Fatal {
             self.exit(EXIT_FAILURE);
         }
@@ -104,6 +135,7 @@ impl Output {
 
     /// Flushes stdout and exits.
     pub fn exit(&mut self, status: i32) -> ! {
+        self.finish_json();
         self.flush();
         std::process::exit(status)
     }
@@ -126,6 +158,10 @@ fn priority(level: Level) -> Priority {
 
 impl Report for Output {
     fn action(&mut self, action: &Action<'_>) {
+        if let Some(json) = self.json.as_mut().filter(|_| self.show_actions) {
+            json.action(action);
+            return;
+        }
         if self.show_actions {
             let mut line = action.to_bytes();
             line.push(b'\n');

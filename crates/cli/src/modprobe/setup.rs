@@ -43,7 +43,11 @@ pub fn config(settings: &Settings, ctx: &Context) -> ModprobeConfig {
     let files = list_config_files(&paths, &extra, &mut diags);
     let cmdline = read_cmdline();
     let cfg = ModprobeConfig::load(&files, cmdline.as_deref(), &mut diags);
-    print_library_messages(&diags);
+    if settings.json {
+        crate::json::modprobe::print_library_messages(&diags);
+    } else {
+        print_library_messages(&diags);
+    }
     cfg
 }
 

@@ -15,8 +15,12 @@ use crate::{EXIT_FAILURE, EXIT_SUCCESS};
 /// The line between the configuration and the index dump (with the blank lines around it).
 const INDEX_MARKER: &str = "\n# End of configuration files. Dumping indexes now:\n\n";
 
-/// `modprobe -c`: the configuration, then every alias and symbol of the indexes.
+/// `modprobe -c`: the configuration, then every alias and symbol of the indexes (as JSON with
+/// `--json`, see [`super::show_json`]).
 pub fn show_config(ctx: &Context, config: &ModprobeConfig, out: &mut Output) -> i32 {
+    if out.json_mut().is_some() {
+        return super::show_json::show_config(ctx, config, out);
+    }
     out.print_bytes(&config.show_config());
     out.print(INDEX_MARKER);
     let mut status = EXIT_SUCCESS;
