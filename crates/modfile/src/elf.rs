@@ -240,6 +240,13 @@ impl<'a> ModuleElf<'a> {
             .map(|(_, sh)| (sh.offset, sh.size))
     }
 
+    /// The file range `(offset, size)` of section `index`, if it exists and lies inside the image.
+    pub(crate) fn section_span(&self, index: usize) -> Option<(u64, u64)> {
+        let sh = self.sections.get(index)?;
+        self.bytes.slice(sh.offset, sh.size)?;
+        Some((sh.offset, sh.size))
+    }
+
     /// The file offset and contents of section `index`, if it exists and lies inside the file.
     pub(crate) fn section_by_index(&self, index: usize) -> Option<(u64, &'a [u8])> {
         let sh = self.sections.get(index)?;

@@ -133,6 +133,32 @@ impl ModuleFile {
         names: &[&str],
         limits: &DecompressLimits,
     ) -> Result<ModuleFile, Error> {
+        Self::from_file_sections_and(file, path, names, limits, |_| Vec::new())
+    }
+
+    /// [`ModuleFile::open_sections`], then also the sections whose indexes `more` picks by
+    /// looking at the image read so far (for example the sections symbols of the already read
+    /// `.symtab` point into). `more` is not called for images read whole.
+    pub fn open_sections_and(
+        path: &Path,
+        names: &[&str],
+        limits: &DecompressLimits,
+        more: impl FnOnce(&ModuleElf<'_>) -> Vec<usize>,
+    ) -> Result<ModuleFile, Error> {
+        let file = File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_file_sections_and(file, path, names, limits, more)
+    }
+
+    fn from_file_sections_and(
+        file: File,
+        path: &Path,
+        names: &[&str],
+        limits: &DecompressLimits,
+        more: impl FnOnce(&ModuleElf<'_>) -> Vec<usize>,
+    ) -> Result<ModuleFile, Error> {
         let io_err = |source: io::Error| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -180,6 +206,16 @@ impl ModuleFile {
             Err(_) => return whole(image),
         };
         for (offset, size) in spans {
+            read_span(&file, &mut image, offset, size).map_err(io_err)?;
+        }
+        let extra: Vec<(u64, u64)> = match ModuleElf::parse(path, &image) {
+            Ok(elf) => more(&elf)
+                .into_iter()
+                .filter_map(|index| elf.section_span(index))
+                .collect(),
+            Err(_) => return whole(image),
+        };
+        for (offset, size) in extra {
             read_span(&file, &mut image, offset, size).map_err(io_err)?;
         }
         Ok(ModuleFile {

@@ -120,6 +120,62 @@ fn versions<'a>(elf: &ModuleElf<'a>, e: Endian, wide: bool) -> Option<Vec<(&'a [
         .collect()
 }
 
+/// The fields of one `.symtab` entry that depmod uses.
+struct Symbol {
+    name_off: usize,
+    st_info: u8,
+    shndx: u16,
+    value: u64,
+}
+
+/// The entries of `symtab` (whose length is a multiple of the entry size).
+fn symbols(symtab: &[u8], e: Endian, wide: bool) -> impl Iterator<Item = Symbol> + '_ {
+    let (entsize, info_at, shndx_at, value_at) = if wide { (24, 4, 6, 8) } else { (16, 12, 14, 4) };
+    symtab.chunks_exact(entsize).filter_map(move |entry| {
+        Some(Symbol {
+            name_off: usize::try_from(e.u32(entry, 0)?).unwrap_or(usize::MAX),
+            st_info: entry.get(info_at).copied()?,
+            shndx: e.u16(entry, shndx_at)?,
+            value: e.word(entry, value_at, wide).unwrap_or_default(),
+        })
+    })
+}
+
+/// The sections depmod reads from a module file: with these (and the sections
+/// [`crc_sections`] names) [`read_symbols`] and the `.modinfo` keys see everything they need.
+pub const DEPMOD_SECTIONS: &[&str] = &[
+    modfile::MODINFO_SECTION,
+    modfile::VERSIONS_SECTION,
+    SYMTAB_SECTION,
+    STRTAB_SECTION,
+    KSYMTAB_STRINGS_SECTION,
+];
+
+/// Indexes of the sections the `__crc_` symbols of `elf` point into (their CRCs are read from
+/// there); needs `.symtab` and `.strtab` in place.
+pub fn crc_sections(elf: &ModuleElf<'_>) -> Vec<usize> {
+    let wide = elf.class() == ElfClass::Elf64;
+    let e = Endian {
+        little: elf.is_little_endian(),
+    };
+    let (Some(symtab), Some(strtab)) = (elf.section(SYMTAB_SECTION), elf.section(STRTAB_SECTION))
+    else {
+        return Vec::new();
+    };
+    let mut indexes: Vec<usize> = symbols(symtab, e, wide)
+        .filter(|sym| sym.shndx != SHN_UNDEF && sym.shndx != SHN_ABS)
+        .filter(|sym| {
+            strtab
+                .get(sym.name_off..)
+                .is_some_and(|n| n.starts_with(CRC_PREFIX))
+        })
+        .map(|sym| usize::from(sym.shndx))
+        .collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    indexes
+}
+
 /// Adds the exported and needed symbols of `elf` (whose whole image is `image`) to `info`.
 pub fn read_symbols(elf: &ModuleElf<'_>, image: &[u8], info: &mut ModuleInfo) {
     let wide = elf.class() == ElfClass::Elf64;
@@ -141,16 +197,13 @@ pub fn read_symbols(elf: &ModuleElf<'_>, image: &[u8], info: &mut ModuleInfo) {
     let sparc = SPARC_MACHINES.contains(&elf.machine());
     let mut crc_exports = 0usize;
     if let Some((symtab, strtab)) = table {
-        for entry in symtab.chunks_exact(entsize) {
-            let (info_at, shndx_at, value_at) = if wide { (4, 6, 8) } else { (12, 14, 4) };
-            let (Some(name_off), Some(st_info), Some(shndx)) = (
-                e.u32(entry, 0),
-                entry.get(info_at).copied(),
-                e.u16(entry, shndx_at),
-            ) else {
-                continue;
-            };
-            let name_off = usize::try_from(name_off).unwrap_or(usize::MAX);
+        for Symbol {
+            name_off,
+            st_info,
+            shndx,
+            value,
+        } in symbols(symtab, e, wide)
+        {
             let is_crc = strtab
                 .get(name_off..)
                 .is_some_and(|n| n.starts_with(CRC_PREFIX));
@@ -158,7 +211,6 @@ pub fn read_symbols(elf: &ModuleElf<'_>, image: &[u8], info: &mut ModuleInfo) {
                 continue;
             }
             let name = c_str(strtab, name_off);
-            let value = e.word(entry, value_at, wide).unwrap_or_default();
             if let Some(exported) = name.strip_prefix(CRC_PREFIX) {
                 let crc = if shndx == SHN_UNDEF || shndx == SHN_ABS {
                     value

@@ -1,4 +1,4 @@
-//! Opening zstd-compressed modules with one decoder context per thread.
+//! Opening module files for depmod: positioned reads of what it needs, one zstd context per thread.
 //!
 //! [`modfile::ModuleFile::open`] creates a fresh zstd stream decoder (and its window buffers) for
 //! every file and copies through a read buffer; on a tree of thousands of small `.ko.zst` files
@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::path::Path;
 
+use super::elf_symbols::{crc_sections, DEPMOD_SECTIONS};
 use modfile::{detect_compression, Compression, DecompressLimits, ModuleFile};
 use zstd::stream::raw::{Decoder, InBuffer, Operation, OutBuffer};
 
@@ -18,15 +19,21 @@ thread_local! {
     static DECODER: RefCell<Option<Decoder<'static>>> = const { RefCell::new(None) };
 }
 
-/// Opens `path` like [`ModuleFile::open`], decompressing `.ko.zst` files with this thread's
-/// reusable decoder.
+/// Opens `path` for depmod: `.ko.zst` files are decompressed with this thread's reusable
+/// decoder; plain files are read only where depmod looks ([`DEPMOD_SECTIONS`], the sections
+/// holding export CRCs, the headers), the rest of their image reads as zeros.
 pub fn open_module(path: &Path) -> Result<ModuleFile, modfile::Error> {
     if path.as_os_str().as_encoded_bytes().ends_with(b".zst") {
         if let Some(file) = open_zstd(path) {
             return Ok(file);
         }
     }
-    ModuleFile::open(path)
+    ModuleFile::open_sections_and(
+        path,
+        DEPMOD_SECTIONS,
+        &DecompressLimits::default(),
+        crc_sections,
+    )
 }
 
 /// The fast path; `None` means "let modfile do it".
@@ -118,9 +125,60 @@ mod tests {
             let theirs = ModuleFile::open(&path).unwrap_err().to_string();
             assert_eq!(ours, theirs);
         }
-        // A plain file named .zst is opened by modfile.
+        // A plain file named .zst is read as a plain file.
         std::fs::write(&path, &plain).unwrap();
-        assert_eq!(open_module(&path).unwrap().image(), plain);
+        let elf_modinfo = |file: &ModuleFile| -> Vec<(Vec<u8>, Vec<u8>)> {
+            let elf = file.elf().unwrap();
+            let entries = elf.modinfo().unwrap();
+            entries
+                .iter()
+                .map(|e| (e.key.to_vec(), e.value.to_vec()))
+                .collect()
+        };
+        let whole = ModuleFile::open(&path).unwrap();
+        assert_eq!(
+            elf_modinfo(&open_module(&path).unwrap()),
+            elf_modinfo(&whole)
+        );
+    }
+
+    /// Exports (with CRCs, also those kept in a data section), needs and `.modinfo` keys of a
+    /// plain module read in parts are those of the whole file, in all four ELF flavours.
+    #[test]
+    fn partial_reads_see_what_depmod_needs() {
+        use crate::depmod::elf_symbols::read_symbols;
+        use crate::depmod::record::ModuleInfo;
+        let t = tempfile::tempdir().unwrap();
+        let lists = |file: &ModuleFile| {
+            let elf = file.elf().unwrap();
+            let mut info = ModuleInfo::default();
+            read_symbols(&elf, file.image(), &mut info);
+            if let Ok(entries) = elf.modinfo() {
+                info.add_modinfo(entries.iter().map(|e| (e.key, e.value)));
+            }
+            info
+        };
+        for wide in [false, true] {
+            for big in [false, true] {
+                let img = ModuleBuilder::new("m")
+                    .class64(wide)
+                    .big_endian(big)
+                    .modinfo("alias", "pci:v*d*")
+                    .section(".text", 1, 0, &[0x90; 40_000])
+                    .export("abs_crc", 0x11)
+                    .export_crc_in_section("data_crc", 0x2222)
+                    .undefined("printk")
+                    .version("printk", 0x99)
+                    .build();
+                let path = t.path().join("m.ko");
+                std::fs::write(&path, &img).unwrap();
+                let part = open_module(&path).unwrap();
+                assert_ne!(part.image(), img, "read in parts");
+                let whole = ModuleFile::open(&path).unwrap();
+                assert_eq!(lists(&part), lists(&whole), "wide={wide} big={big}");
+                assert!(lists(&part).exports.iter().any(|x| x.crc == 0x2222));
+            }
+        }
     }
 
     #[test]
