@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{join, Diagnostic};
 
 /// One file of configuration to parse, in the order kmod parses them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,12 +62,13 @@ fn collect(
         let meta = match fs::metadata(path) {
             Ok(meta) => meta,
             Err(e) => {
-                let what = format!("could not stat '{}': {}", path.display(), strerror(&e));
-                diags.push(Diagnostic::debug(prefixed(
-                    flavor,
-                    "conf_files_list",
-                    &what,
-                )));
+                let what = join(&[
+                    b"could not stat '",
+                    bytes(path),
+                    b"': ",
+                    strerror(&e).as_bytes(),
+                ]);
+                diags.push(Diagnostic::debug(prefixed(flavor, "conf_files_list", what)));
                 continue;
             }
         };
@@ -76,22 +77,22 @@ fn collect(
                 let file = dir_entry_path(path, &name);
                 if !wanted_name(&name) {
                     if flavor == Flavor::Depmod && !name.as_bytes().starts_with(b".") {
-                        diags.push(Diagnostic::info(format!(
-                            "All cfg files need .conf: {}",
-                            file.display()
-                        )));
+                        diags.push(Diagnostic::info(join(&[
+                            b"All cfg files need .conf: ",
+                            bytes(&file),
+                        ])));
                     }
                     continue;
                 }
                 if fs::metadata(&file).map(|m| m.is_dir()).unwrap_or(false) {
-                    let what = format!(
-                        "Directories inside directories are not supported: {}",
-                        file.display()
-                    );
+                    let what = join(&[
+                        b"Directories inside directories are not supported: ",
+                        bytes(&file),
+                    ]);
                     diags.push(Diagnostic::error(prefixed(
                         flavor,
                         "conf_files_filter_out",
-                        &what,
+                        what,
                     )));
                     continue;
                 }
@@ -113,16 +114,13 @@ fn sorted_entries(dir: &Path, flavor: Flavor, diags: &mut Vec<Diagnostic>) -> Ve
     let reader = match fs::read_dir(dir) {
         Ok(reader) => reader,
         Err(e) => {
-            let what = format!(
-                "could not open directory {}: {}",
-                dir.display(),
-                strerror(&e)
-            );
-            diags.push(Diagnostic::error(prefixed(
-                flavor,
-                "conf_files_list",
-                &what,
-            )));
+            let what = join(&[
+                b"could not open directory ",
+                bytes(dir),
+                b": ",
+                strerror(&e).as_bytes(),
+            ]);
+            diags.push(Diagnostic::error(prefixed(flavor, "conf_files_list", what)));
             return Vec::new();
         }
     };
@@ -156,11 +154,11 @@ fn insert(
 ) {
     let key = name.as_bytes().to_vec();
     if sorted.contains_key(&key) {
-        let what = format!("Ignoring duplicate config file: {}", path.display());
+        let what = join(&[b"Ignoring duplicate config file: ", bytes(&path)]);
         diags.push(Diagnostic::debug(prefixed(
             flavor,
             "conf_files_insert_sorted",
-            &what,
+            what,
         )));
         return;
     }
@@ -169,11 +167,16 @@ fn insert(
 }
 
 /// libkmod messages name the C function that printed them; depmod's own messages do not.
-fn prefixed(flavor: Flavor, function: &str, message: &str) -> String {
+fn prefixed(flavor: Flavor, function: &str, message: Vec<u8>) -> Vec<u8> {
     match flavor {
-        Flavor::Modprobe => format!("{function}: {message}"),
-        Flavor::Depmod => message.to_string(),
+        Flavor::Modprobe => join(&[function.as_bytes(), b": ", &message]),
+        Flavor::Depmod => message,
     }
+}
+
+/// A path as kmod prints it: its bytes.
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
 }
 
 /// `strerror()`-style text of an I/O error (Rust's "(os error N)" suffix removed).
@@ -339,6 +342,30 @@ mod tests {
             "Directories inside directories are not supported: {}/sub.conf",
             d.display()
         ))));
+    }
+
+    #[test]
+    fn paths_in_messages_are_bytes() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join(OsStr::from_bytes(b"d\xff"));
+        fs::create_dir_all(d.join("sub.conf")).unwrap();
+        let missing = t.path().join(OsStr::from_bytes(b"gone\xfe"));
+        let mut diags = Vec::new();
+        list_config_files(&[d.clone(), missing.clone()], &[], &mut diags);
+        let want_dir = [
+            &b"conf_files_filter_out: Directories inside directories are not supported: "[..],
+            bytes(&d),
+            b"/sub.conf",
+        ]
+        .concat();
+        assert!(diags.iter().any(|x| x.message == want_dir), "{diags:?}");
+        let want_missing = [
+            &b"conf_files_list: could not stat '"[..],
+            bytes(&missing),
+            b"': No such file or directory",
+        ]
+        .concat();
+        assert!(diags.iter().any(|x| x.message == want_missing), "{diags:?}");
     }
 
     #[test]
