@@ -8,7 +8,7 @@
 #   * modinfo of every module by path and by name (built-ins included), the full object and
 #     several -F fields;
 #   * modprobe --show-depends of every module name and every built-in module, default and sample
-#     configuration (batched with -a);
+#     configuration, and dry runs with -v (batched with -a);
 #   * modprobe -c with the sample configuration of the modprobe diff (fixtures/modprobe.d);
 #   * lsmod on this machine, and on a made-up /proc/modules and /sys/module where a private
 #     mount namespace is possible;
@@ -399,6 +399,8 @@ fix="$top/fixtures/modprobe.d"
 mp=(-d "$root" -S "$kver")
 batches "show-depends" "$work/all-names" 1000 actions modprobe modprobe "${mp[@]}" -D -a
 batches "show-depends sample" "$work/names" 1000 actions modprobe modprobe "${mp[@]}" -C "$fix/sample" -D -a
+# Dry runs with -v: the actions for the modules not loaded here, and more messages.
+batches "dry-run verbose" "$work/names" 2000 actions modprobe modprobe "${mp[@]}" -n -v -v -a
 for args in "my-ext4" "usb-disk" "dummy-only-install" "-r fat" "-r dummy-only-remove" "-r -i fat" \
     "ghost" "-a nothing-here ext4" "ext4 a=1 b=c"; do
     eval "set -- $args"
