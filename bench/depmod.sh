@@ -6,7 +6,10 @@
 #
 # Both tools read the same scratch copy of each tree (kernel/ hard-linked from the cache when
 # possible); kmod 30 writes into its copy (it has no -o), ours into a separate -o directory.
-# The gzip tree is compared with kmod on the plain tree, since kmod 30 cannot read .ko.gz.
+# Debian's kmod 30 cannot read .ko.gz: the gzip tree is compared with a zlib-enabled kmod 30 on the
+# gzip tree (row `gz (kmod+zlib)`) when $KMOD_ZLIB_BIN (the directory of its depmod) is set or
+# tests/tools/build-kmod-zlib.sh has built one in $KMOD_TEST_CACHE/kmod-zlib; otherwise with
+# Debian's kmod on the plain tree (row `gz (kmod plain)`).
 # Prints hyperfine's medians, the ratio ours/kmod against the target, peak RSS
 # (/usr/bin/time -f %M) of one run of each, and the mean CPU time (user + system) of each with
 # its ratio, which tells how the tools compare when other load on the machine distorts the
@@ -22,6 +25,20 @@ for tool in hyperfine depmod python3; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is required (apt-get install time)" >&2; exit 2; }
+
+# The reference for the gzip tree: a zlib-enabled kmod if there is one.
+zlib_depmod=
+if [ -n "${KMOD_ZLIB_BIN:-}" ]; then
+    zlib_depmod=$KMOD_ZLIB_BIN
+    [ -d "$zlib_depmod" ] && zlib_depmod="$zlib_depmod/depmod"
+    [ -x "$zlib_depmod" ] || { echo "bench: KMOD_ZLIB_BIN: no depmod at $zlib_depmod" >&2; exit 2; }
+elif [ -x "$cache/kmod-zlib/bin/depmod" ]; then
+    zlib_depmod="$cache/kmod-zlib/bin/depmod"
+fi
+if [ -n "$zlib_depmod" ] && ! "$zlib_depmod" --version 2>/dev/null | grep -qw '+ZLIB'; then
+    echo "bench: $zlib_depmod is not built with zlib (tests/tools/build-kmod-zlib.sh)" >&2
+    exit 2
+fi
 
 if [ -z "${KMOD_RS_BIN:-}" ]; then
     (cd "$repo" && cargo build --release --quiet --bin kmod)
@@ -50,24 +67,28 @@ default_runs() {
 }
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
 
-printf '%-6s %10s %10s %7s %7s %10s %10s %9s %9s %7s\n' tree kmod ours ratio target "kmod KB" "ours KB" \
+printf '%-16s %10s %10s %7s %7s %10s %10s %9s %9s %7s\n' tree kmod ours ratio target "kmod KB" "ours KB" \
     "kmod cpu" "ours cpu" "cpu r." >"$work/table"
 for tree in $trees; do
-    kmod_tree=$tree
-    [ "$tree" = gz ] && kmod_tree=plain
+    kmod_tree=$tree kmod_depmod=depmod kmod_name="kmod 30" label=$tree
+    if [ "$tree" = gz ] && [ -n "$zlib_depmod" ]; then
+        kmod_depmod=$zlib_depmod kmod_name="kmod 30+zlib" label="gz (kmod+zlib)"
+    elif [ "$tree" = gz ]; then
+        kmod_tree=plain label="gz (kmod plain)"
+    fi
     copy_tree "$kmod_tree"
     copy_tree "$tree"
     n=${runs:-$(default_runs "$tree")}
-    kmod_cmd="depmod -b $work/$kmod_tree $kver"
+    kmod_cmd="$kmod_depmod -b $work/$kmod_tree $kver"
     ours_cmd="$ours -b $work/$tree -o $work/out-$tree $kver"
     echo "== $tree: $n runs each" >&2
     hyperfine --style basic --warmup 1 --runs "$n" --export-json "$work/$tree.json" \
-        -n "kmod 30 ($kmod_tree)" "$kmod_cmd" -n "ours ($tree)" "$ours_cmd" >&2
+        -n "$kmod_name ($kmod_tree)" "$kmod_cmd" -n "ours ($tree)" "$ours_cmd" >&2
     kmod_rss=$(rss $kmod_cmd)
     ours_rss=$(rss $ours_cmd)
-    python3 - "$work/$tree.json" "$tree" "$(target "$tree")" "$kmod_rss" "$ours_rss" >>"$work/table" <<'PY'
+    python3 - "$work/$tree.json" "$label" "$(target "$tree")" "$kmod_rss" "$ours_rss" >>"$work/table" <<'PY'
 import json, sys
-path, tree, target, kmod_rss, ours_rss = sys.argv[1:]
+path, label, target, kmod_rss, ours_rss = sys.argv[1:]
 results = json.load(open(path))['results']
 kmod, ours = results[0]['median'], results[1]['median']
 ratio = ours / kmod
@@ -75,8 +96,8 @@ ratio = ours / kmod
 cpu = [r['user'] + r['system'] for r in results]
 verdict = 'ok' if ratio <= float(target) else 'SLOW'
 mem = 'ok' if int(ours_rss) <= int(kmod_rss) else 'BIG'
-print('%-6s %9.3fs %9.3fs %7.3f %7s %10s %10s %8.3fs %8.3fs %7.3f  %s %s' % (
-    tree, kmod, ours, ratio, target, kmod_rss, ours_rss, cpu[0], cpu[1], cpu[1] / cpu[0], verdict, mem))
+print('%-16s %9.3fs %9.3fs %7.3f %7s %10s %10s %8.3fs %8.3fs %7.3f  %s %s' % (
+    label, kmod, ours, ratio, target, kmod_rss, ours_rss, cpu[0], cpu[1], cpu[1] / cpu[0], verdict, mem))
 PY
 done
 echo
