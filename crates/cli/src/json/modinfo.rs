@@ -98,17 +98,16 @@ impl ModuleObject {
     }
 }
 
-/// The values of `key` in `fields`, the member added (last) if new.
-fn values_of<'f>(fields: &'f mut Vec<(String, Vec<String>)>, key: &str) -> &'f mut Vec<String> {
-    let index = match fields.iter().position(|(k, _)| k == key) {
-        Some(i) => i,
-        None => {
-            fields.push((key.to_string(), Vec::new()));
-            fields.len() - 1
-        }
-    };
-    // In bounds: found above, or just pushed.
-    &mut fields[index].1
+/// Adds `values` to the values of `key` in `fields` (a new member, last, if `key` is new).
+fn push_values(
+    fields: &mut Vec<(String, Vec<String>)>,
+    key: &str,
+    values: impl IntoIterator<Item = String>,
+) {
+    match fields.iter_mut().find(|(k, _)| k == key) {
+        Some((_, list)) => list.extend(values),
+        None => fields.push((key.to_string(), values.into_iter().collect())),
+    }
 }
 
 impl Serialize for ModuleObject {
@@ -161,7 +160,7 @@ pub fn module_object(info: &ModuleInfo<'_>, field: Option<&str>) -> (ModuleObjec
     // The `.modinfo` keys, in order of first appearance.
     let mut fields: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(name) = info.builtin_name.filter(|_| wants("name")) {
-        values_of(&mut fields, "name").push(name.to_string());
+        push_values(&mut fields, "name", [name.to_string()]);
     }
     let mut errors = Vec::new();
     let mut params = Params::default();
@@ -185,20 +184,16 @@ pub fn module_object(info: &ModuleInfo<'_>, field: Option<&str>) -> (ModuleObjec
             continue;
         }
         if RESERVED.contains(&key.as_ref()) {
-            match shadowed.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, values)) => values.push(text(value).into_owned()),
-                None => shadowed.push((key.into_owned(), vec![text(value).into_owned()])),
-            }
+            push_values(&mut shadowed, &key, [text(value).into_owned()]);
         } else if key == "depends" {
             let names = text(value);
-            values_of(&mut fields, "depends").extend(
-                names
-                    .split(',')
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string),
-            );
+            let names = names
+                .split(',')
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
+            push_values(&mut fields, "depends", names);
         } else {
-            values_of(&mut fields, &key).push(text(value).into_owned());
+            push_values(&mut fields, &key, [text(value).into_owned()]);
         }
     }
     obj.members.extend(
