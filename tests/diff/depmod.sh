@@ -8,9 +8,11 @@
 # builds one with `cargo build --release`. The trees are read only: our outputs go to a scratch
 # directory through `depmod -o`. Checks:
 #   * text files (modules.dep, .alias, .softdep, .devname, .symbols) byte-identical to kmod's;
-#     for the gzip tree (kmod 30 is built without zlib) equal to our plain-tree output with
-#     .ko.gz names;
 #   * every .bin index holds the same keys, values and priorities as kmod's (dumped and compared);
+#   * for the gzip tree (Debian's kmod 30 is built without zlib) both against a zlib-enabled kmod 30
+#     run on a scratch copy of the tree, when there is one: $KMOD_ZLIB_BIN (the directory of its
+#     depmod) or $KMOD_TEST_CACHE/kmod-zlib/bin (tests/tools/build-kmod-zlib.sh builds it);
+#     otherwise against our own plain-tree output with .ko.gz names;
 #   * kmod 30's `modprobe --show-depends` for every module and `modprobe -R` for every alias
 #     pattern (wildcards filled in) answer the same on our indexes as on kmod's;
 #   * a second run, and a run on a copy of the tree at another path, give the same bytes;
@@ -39,6 +41,21 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/depmod-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 ln -s "$(realpath "$KMOD_RS_BIN")" "$work/depmod"
 ours="$work/depmod"
+
+# The reference for the gzip tree: a zlib-enabled kmod 30 if there is one.
+zlib_depmod=
+if [ -n "${KMOD_ZLIB_BIN:-}" ]; then
+    zlib_depmod=$KMOD_ZLIB_BIN
+    [ -d "$zlib_depmod" ] && zlib_depmod="$zlib_depmod/depmod"
+    [ -f "$zlib_depmod" ] && [ -x "$zlib_depmod" ] ||
+        { echo "depmod-diff: KMOD_ZLIB_BIN: no depmod at $zlib_depmod" >&2; exit 2; }
+elif [ -x "$cache/kmod-zlib/bin/depmod" ]; then
+    zlib_depmod="$cache/kmod-zlib/bin/depmod"
+fi
+if [ -n "$zlib_depmod" ] && ! "$zlib_depmod" --version 2>/dev/null | grep -qw '+ZLIB'; then
+    echo "depmod-diff: $zlib_depmod is not built with zlib (tests/tools/build-kmod-zlib.sh)" >&2
+    exit 2
+fi
 
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $*"; }
@@ -106,6 +123,13 @@ run_ours() { # <tree name> <outdir> [extra args...]
     local tree=$1 out=$2; shift 2
     "$ours" -b "$cache/$tree" -o "$out" "$@" "$kver"
 }
+zlib_reference() { # <root>: the zlib kmod's outputs for the gzip tree, in a scratch copy of it
+    local src="$cache/gz/lib/modules/$kver" dst="$1/lib/modules/$kver"
+    mkdir -p "$dst"
+    cp -al "$src/kernel" "$dst/" 2>/dev/null || cp -r "$src/kernel" "$dst/"
+    cp "$src"/modules.order "$src"/modules.builtin "$src"/modules.builtin.modinfo "$dst/"
+    "$zlib_depmod" -b "$1" "$kver"
+}
 
 # 1. Each tree: outputs against kmod's.
 for tree in plain xz zst gz; do
@@ -116,7 +140,18 @@ for tree in plain xz zst gz; do
     check "$tree: no messages" test ! -s "$work/$tree.err"
     mine="$out/lib/modules/$kver" theirs="$cache/$tree/lib/modules/$kver"
     check "$tree: all 11 files written" bash -c "cd '$mine' && ls $(echo $all_outputs) >/dev/null"
-    if [ "$tree" = gz ]; then
+    if [ "$tree" = gz ] && [ -n "$zlib_depmod" ]; then
+        if zlib_reference "$work/ref-gz" >"$work/ref-gz.err" 2>&1; then
+            theirs="$work/ref-gz/lib/modules/$kver"
+            # shellcheck disable=SC2086
+            check "gz: text files byte-identical to kmod 30+zlib" same_files "$theirs" "$mine" $texts
+            check "gz: indexes hold kmod 30+zlib's keys, values and priorities" same_dumps "$theirs" "$mine"
+        else
+            fail "gz: kmod 30+zlib's depmod failed"; cat "$work/ref-gz.err"
+        fi
+        rm -rf "$work/ref-gz"
+    elif [ "$tree" = gz ]; then
+        echo "     (no zlib-enabled kmod: gz compared with our plain-tree output)"
         plain="$work/out-plain/lib/modules/$kver"
         check "gz: modules.dep = plain with .ko.gz names" \
             diff <(sed 's/\.ko\b/.ko.gz/g' "$plain/modules.dep") "$mine/modules.dep"
