@@ -31,7 +31,7 @@ zlib_depmod=
 if [ -n "${KMOD_ZLIB_BIN:-}" ]; then
     zlib_depmod=$KMOD_ZLIB_BIN
     [ -d "$zlib_depmod" ] && zlib_depmod="$zlib_depmod/depmod"
-    [ -x "$zlib_depmod" ] || { echo "bench: KMOD_ZLIB_BIN: no depmod at $zlib_depmod" >&2; exit 2; }
+    [ -f "$zlib_depmod" ] && [ -x "$zlib_depmod" ] || { echo "bench: KMOD_ZLIB_BIN: no depmod at $zlib_depmod" >&2; exit 2; }
 elif [ -x "$cache/kmod-zlib/bin/depmod" ]; then
     zlib_depmod="$cache/kmod-zlib/bin/depmod"
 fi
