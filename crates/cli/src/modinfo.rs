@@ -416,7 +416,9 @@ fn read_file_info<R>(
     path: &Path,
     show: impl FnOnce(&[(&[u8], &[u8])], Option<&Signature>) -> R,
 ) -> Result<R, modfile::Error> {
-    let file = ModuleFile::open(path)?;
+    // Only `.modinfo` and the signature are shown: read just those parts of a plain file.
+    let limits = modfile::DecompressLimits::default();
+    let file = ModuleFile::open_sections(path, &[modfile::MODINFO_SECTION], &limits)?;
     let elf = file.elf()?;
     let entries = elf.modinfo()?;
     if let Some(len) = file.truncated_signature(&elf) {
