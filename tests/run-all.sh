@@ -25,6 +25,9 @@ step "cargo build --release" cargo build --release -q
 if cache=$(tests/diff/setup-tree.sh); then
     export KMOD_TEST_CACHE="$cache"
     export KMOD_TEST_TREE="$cache/plain/lib/modules/$(cat "$cache/kver")"
+    # A zlib-enabled kmod 30 (built from Debian's source, used as a black box): the reference for
+    # the gzip tree in tests/diff/depmod.sh (Debian's kmod 30 has no zlib).
+    step "tests/tools/build-kmod-zlib.sh" tests/tools/build-kmod-zlib.sh "$cache/kmod-zlib"
 else
     echo "== FAILED: tests/diff/setup-tree.sh"; status=1
 fi
