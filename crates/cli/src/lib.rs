@@ -60,6 +60,30 @@ pub const EXIT_SUCCESS: i32 = 0;
 /// Exit status of every failure (kmod never uses another code).
 pub const EXIT_FAILURE: i32 = 1;
 
+/// Defines the C `main` of a tool binary, which declares `#![cfg_attr(not(test), no_main)]` and
+/// then calls this macro.
+///
+/// Going without std's `main` wrapper skips its start-up work, a good share of a short run such
+/// as `modprobe -R <alias>` (about 0.1 ms of 1 ms; 24 of 138 system calls): reading
+/// `/proc/self/maps` to place a stack guard, installing a signal stack and handlers, and
+/// ignoring SIGPIPE — so a closed output pipe now ends the tool as it ends kmod's. The arguments
+/// still come from [`std::env::args_os`] (std reads them itself on Linux).
+#[macro_export]
+macro_rules! tool_main {
+    () => {
+        /// The C entry point: runs the tool named by `argv[0]`; returns its exit status.
+        /// (Not in `cargo test` builds of the binary, where the test harness is the `main`.)
+        #[cfg(not(test))]
+        #[no_mangle]
+        pub extern "C" fn main(
+            _argc: ::std::ffi::c_int,
+            _argv: *const *const ::std::ffi::c_char,
+        ) -> ::std::ffi::c_int {
+            $crate::main()
+        }
+    };
+}
+
 /// Entry point shared by every binary: dispatches on `argv[0]` and returns the exit status.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();

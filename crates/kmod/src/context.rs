@@ -109,10 +109,12 @@ impl Context {
             return Ok(index.as_ref());
         }
         let path = self.file(kind.file_name());
-        let opened = match std::fs::metadata(&path) {
-            Err(_) => None,
-            Ok(meta) if meta.len() == 0 => None,
-            Ok(_) => Some(Index::open(&path)?),
+        // Opened straight away (one path walk); "cannot be found" and "empty" mean absent.
+        let opened = match Index::open(&path) {
+            Ok(index) => Some(index),
+            Err(modindex::Error::TooShort { len: 0, .. }) => None,
+            Err(modindex::Error::Io { ref source, .. }) if !exists(&path, source) => None,
+            Err(e) => return Err(e.into()),
         };
         Ok(slot.get_or_init(|| opened).as_ref())
     }
@@ -134,6 +136,12 @@ impl Context {
             make_absolute(&self.dirname.join(dep_path))
         }
     }
+}
+
+/// Whether the file whose opening failed with `error` exists (a file that exists but cannot be
+/// opened is an error; one that cannot be reached at all is absent).
+fn exists(path: &Path, error: &std::io::Error) -> bool {
+    error.kind() != std::io::ErrorKind::NotFound && std::fs::metadata(path).is_ok()
 }
 
 /// kmod's `path_make_absolute_cwd`: a relative path is prefixed with the current directory and a

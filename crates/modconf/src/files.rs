@@ -73,7 +73,7 @@ fn collect(
             }
         };
         if meta.is_dir() {
-            for name in sorted_entries(path, flavor, diags) {
+            for (name, kind) in sorted_entries(path, flavor, diags) {
                 let file = dir_entry_path(path, &name);
                 if !wanted_name(&name) {
                     if flavor == Flavor::Depmod && !name.as_bytes().starts_with(b".") {
@@ -84,7 +84,13 @@ fn collect(
                     }
                     continue;
                 }
-                if fs::metadata(&file).map(|m| m.is_dir()).unwrap_or(false) {
+                // The entry's type from the directory listing; a symbolic link (or a file system
+                // that does not say) needs a stat.
+                let is_dir = match kind {
+                    Some(kind) if !kind.is_symlink() => kind.is_dir(),
+                    _ => fs::metadata(&file).map(|m| m.is_dir()).unwrap_or(false),
+                };
+                if is_dir {
                     let what = join(&[
                         b"Directories inside directories are not supported: ",
                         bytes(&file),
@@ -109,8 +115,13 @@ fn collect(
     sorted.into_values().collect()
 }
 
-/// Directory entries of `dir` sorted by name bytes (so that messages come out in a fixed order).
-fn sorted_entries(dir: &Path, flavor: Flavor, diags: &mut Vec<Diagnostic>) -> Vec<OsString> {
+/// Directory entries of `dir` with their type when the listing gives it, sorted by name bytes (so
+/// that messages come out in a fixed order).
+fn sorted_entries(
+    dir: &Path,
+    flavor: Flavor,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(OsString, Option<fs::FileType>)> {
     let reader = match fs::read_dir(dir) {
         Ok(reader) => reader,
         Err(e) => {
@@ -124,10 +135,10 @@ fn sorted_entries(dir: &Path, flavor: Flavor, diags: &mut Vec<Diagnostic>) -> Ve
             return Vec::new();
         }
     };
-    let mut names: Vec<OsString> = reader
-        .filter_map(|entry| entry.ok().map(|e| e.file_name()))
+    let mut names: Vec<(OsString, Option<fs::FileType>)> = reader
+        .filter_map(|entry| entry.ok().map(|e| (e.file_name(), e.file_type().ok())))
         .collect();
-    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     names
 }
 

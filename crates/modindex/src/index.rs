@@ -109,7 +109,7 @@ impl Index {
                 len,
             });
         }
-        let map = map_file(&file).map_err(io_err)?;
+        let map = map_file(&file, len).map_err(io_err)?;
         Index::with_backing(path.to_path_buf(), Backing::Mapped(map))
     }
 
@@ -227,12 +227,15 @@ impl Index {
 
 /// Maps `file` read-only.
 #[allow(unsafe_code)]
-fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
+/// Maps `len` bytes of `file` (its size, as just read with fstat: memmap2 would ask again).
+fn map_file(file: &File, len: u64) -> std::io::Result<memmap2::Mmap> {
+    let len =
+        usize::try_from(len).map_err(|_| std::io::Error::from(std::io::ErrorKind::FileTooLarge))?;
     // SAFETY: the mapping is private and read-only, and every access to it is bounds-checked against
     // the length captured at mapping time. As with libkmod, which maps the same files, truncating the
     // file while it is mapped would fault; depmod never does that (it writes a temporary file and
     // renames it over the old one, so the mapped inode stays intact).
-    unsafe { memmap2::Mmap::map(file) }
+    unsafe { memmap2::MmapOptions::new().len(len).map(file) }
 }
 
 #[cfg(test)]

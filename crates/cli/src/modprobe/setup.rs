@@ -57,7 +57,8 @@ fn read_cmdline() -> Option<Vec<u8>> {
     let path = std::env::var_os(CMDLINE_ENV)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(PROC_CMDLINE));
-    let mut data = Vec::new();
+    // Room for all of it up front: read_to_end would otherwise grow from 32 bytes, one read each.
+    let mut data = Vec::with_capacity(usize::try_from(CMDLINE_MAX).unwrap_or(0).saturating_add(1));
     std::fs::File::open(path)
         .ok()?
         .take(CMDLINE_MAX)
