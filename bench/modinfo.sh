@@ -14,9 +14,8 @@ dir="$cache/plain/lib/modules/$kver"
 list=$(mktemp)
 trap 'rm -rf "$list" "$list".*' EXIT
 # Our binaries are run from a copy, as `make install` puts them: an executable freshly written by
-# the linker starts measurably slower than a copy of it (same bytes: its page-cache pages are
-# mapped in smaller pieces; modprobe -R, fastest of 400: 1.11 ms from target/release, 0.77 ms from
-# a copy), and kmod's binary is an installed copy too.
+# the linker starts measurably slower than a copy of it (same bytes; modprobe -R, median of 400:
+# 1.24 ms from target/release, 1.14 ms from a copy), and kmod's binary is an installed copy too.
 mkdir "$list.bin" && cp "$ours" "$list.bin/modinfo" && ours=$list.bin/modinfo
 (cd "$dir" && find "$PWD/kernel" -name '*.ko' | sort) >"$list"
 # The argument list is too long for one hyperfine command string: each tool is started by a

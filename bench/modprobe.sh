@@ -23,9 +23,8 @@ dir="$root/lib/modules/$kver"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Our binaries are run from a copy, as `make install` puts them: an executable freshly written by
-# the linker starts measurably slower than a copy of it (same bytes: its page-cache pages are
-# mapped in smaller pieces; modprobe -R, fastest of 400: 1.11 ms from target/release, 0.77 ms from
-# a copy), and kmod's binary is an installed copy too.
+# the linker starts measurably slower than a copy of it (same bytes; modprobe -R, median of 400:
+# 1.24 ms from target/release, 1.14 ms from a copy), and kmod's binary is an installed copy too.
 mkdir "$work/bin" && cp "$bin/modprobe" "$bin/modinfo" "$work/bin/" && bin=$work/bin
 
 # The module with the most dependencies, and a real device modalias (e1000e's first PCI id).
