@@ -118,22 +118,12 @@ impl ModuleFile {
         names: &[&str],
         limits: &DecompressLimits,
     ) -> Result<ModuleFile, Error> {
-        let io_err = |source: io::Error| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = File::open(path).map_err(io_err)?;
-        Self::from_file_sections(file, path, names, limits)
-    }
-
-    /// [`ModuleFile::open_sections`] for a file the caller has already opened as `path`.
-    pub fn from_file_sections(
-        file: File,
-        path: &Path,
-        names: &[&str],
-        limits: &DecompressLimits,
-    ) -> Result<ModuleFile, Error> {
-        Self::from_file_sections_and(file, path, names, limits, |_| Vec::new())
+        Self::read_sections(
+            path,
+            names,
+            limits,
+            None::<fn(&ModuleElf<'_>) -> Vec<usize>>,
+        )
     }
 
     /// [`ModuleFile::open_sections`], then also the sections whose indexes `more` picks by
@@ -145,24 +135,22 @@ impl ModuleFile {
         limits: &DecompressLimits,
         more: impl FnOnce(&ModuleElf<'_>) -> Vec<usize>,
     ) -> Result<ModuleFile, Error> {
-        let file = File::open(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_file_sections_and(file, path, names, limits, more)
+        Self::read_sections(path, names, limits, Some(more))
     }
 
-    fn from_file_sections_and(
-        file: File,
+    /// The work of [`ModuleFile::open_sections`] and [`ModuleFile::open_sections_and`] (the
+    /// image is parsed a second time only when there is a `more` to ask).
+    fn read_sections(
         path: &Path,
         names: &[&str],
         limits: &DecompressLimits,
-        more: impl FnOnce(&ModuleElf<'_>) -> Vec<usize>,
+        more: Option<impl FnOnce(&ModuleElf<'_>) -> Vec<usize>>,
     ) -> Result<ModuleFile, Error> {
         let io_err = |source: io::Error| Error::Io {
             path: path.to_path_buf(),
             source,
         };
+        let file = File::open(path).map_err(io_err)?;
         let meta = file.metadata().map_err(io_err)?;
         if meta.is_dir() {
             return Err(io_err(io::Error::from_raw_os_error(EISDIR)));
@@ -208,12 +196,13 @@ impl ModuleFile {
         for (offset, size) in spans {
             read_span(&file, &mut image, offset, size).map_err(io_err)?;
         }
-        let extra: Vec<(u64, u64)> = match ModuleElf::parse(path, &image) {
-            Ok(elf) => more(&elf)
+        let extra: Vec<(u64, u64)> = match more.map(|more| (more, ModuleElf::parse(path, &image))) {
+            None => Vec::new(),
+            Some((more, Ok(elf))) => more(&elf)
                 .into_iter()
                 .filter_map(|index| elf.section_span(index))
                 .collect(),
-            Err(_) => return whole(image),
+            Some((_, Err(_))) => return whole(image),
         };
         for (offset, size) in extra {
             read_span(&file, &mut image, offset, size).map_err(io_err)?;
