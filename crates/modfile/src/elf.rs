@@ -272,9 +272,7 @@ impl<'a> ModuleElf<'a> {
 /// the ELF header at the start of `head` alone; `None` if `head` is not a usable ELF header.
 /// For readers that fetch only parts of a file (the table is then validated by [`ModuleElf::parse`]).
 pub(crate) fn section_table_span(head: &[u8]) -> Option<(u64, u64)> {
-    let (class, little) = identify(Path::new(""), head).ok()?;
-    let (layout, wide) = layout_of(class);
-    let bytes = EndianBytes::new(head, little);
+    let (bytes, layout, wide) = header_view(head)?;
     let start = bytes.word(layout.shoff, wide)?;
     Some((start, section_table_end(&bytes, layout, wide)?))
 }
@@ -282,13 +280,19 @@ pub(crate) fn section_table_span(head: &[u8]) -> Option<(u64, u64)> {
 /// The file range `(offset, size)` of the section name string table, read from an image whose
 /// ELF header and section header table are in place (other bytes may still be missing).
 pub(crate) fn name_table_span(image: &[u8]) -> Option<(u64, u64)> {
-    let (class, little) = identify(Path::new(""), image).ok()?;
-    let (layout, wide) = layout_of(class);
-    let bytes = EndianBytes::new(image, little);
+    let (bytes, layout, wide) = header_view(image)?;
     let shstrndx = bytes.u16(layout.shstrndx_at)?;
     let sections = section_table(&bytes, layout, wide).ok()?;
     let header = sections.get(usize::from(shstrndx))?;
     Some((header.offset, header.size))
+}
+
+/// A reader over `data` in its byte order, with its class's header layout and word size; `None`
+/// if `data` does not start with a usable ELF identification.
+fn header_view(data: &[u8]) -> Option<(EndianBytes<'_>, &'static Layout, bool)> {
+    let (class, little) = identify(Path::new(""), data).ok()?;
+    let (layout, wide) = layout_of(class);
+    Some((EndianBytes::new(data, little), layout, wide))
 }
 
 /// Class and byte order from `e_ident`, or [`Error::NotElf`] / [`Error::InvalidElf`].
