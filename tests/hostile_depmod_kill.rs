@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{run, Cases, DEPMOD, MODPROBE, VERSION};
+use support::{modprobe_in, Cases, DEPMOD, VERSION};
 use testkit::{ModuleBuilder, TreeBuilder};
 
 /// Modules in each set (enough for the outputs to take a while to write).
@@ -235,16 +235,7 @@ fn reader_queries() -> Vec<Vec<&'static str>> {
 }
 
 fn ask(root: &Path, conf: &Path, query: &[&str]) -> String {
-    let mut args = vec![
-        OsStr::new("-d"),
-        root.as_os_str(),
-        OsStr::new("-S"),
-        OsStr::new(VERSION),
-        OsStr::new("-C"),
-        conf.as_os_str(),
-    ];
-    args.extend(query.iter().map(OsStr::new));
-    let r = run(MODPROBE, "modprobe", &args);
+    let r = modprobe_in(root, conf, query);
     format!("exit {:?}\n{}{}", r.code, r.out(), r.stderr)
 }
 

@@ -14,8 +14,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use support::{
-    check_failure, check_failure_mentions, check_sane, index_bytes, run, tree, Cases, MODINFO,
-    MODPROBE, VERSION,
+    check_failure, check_failure_mentions, check_sane, index_bytes, modprobe_in, run, tree, Cases,
+    MODINFO, VERSION,
 };
 
 /// The five indexes, each with a name whose lookup reads it (after the earlier ones missed).
@@ -71,20 +71,6 @@ fn modinfo(root: &Path, name: &str) -> support::Run {
     )
 }
 
-/// Runs `modprobe -d <root> -S VERSION -C <empty> <args>`.
-fn modprobe(root: &Path, conf: &Path, args: &[&str]) -> support::Run {
-    let mut all = vec![
-        OsStr::new("-d"),
-        root.as_os_str(),
-        OsStr::new("-S"),
-        OsStr::new(VERSION),
-        OsStr::new("-C"),
-        conf.as_os_str(),
-    ];
-    all.extend(args.iter().map(OsStr::new));
-    run(MODPROBE, "modprobe", &all)
-}
-
 /// A fresh tree; returns (tempdir guard, root, module dir, empty config dir).
 fn fresh() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -114,7 +100,7 @@ fn damaged_headers_of_every_index() {
             if file == "modules.dep.bin" || file == "modules.alias.bin" {
                 // modprobe says what is wrong, then (as kmod) that the module is not found in
                 // the module directory.
-                let r = modprobe(&root, &conf, &["-D", name]);
+                let r = modprobe_in(&root, &conf, &["-D", name]);
                 cases.check(
                     &format!("{file} {what} modprobe"),
                     check_failure_mentions(&r, "modprobe", &moddir.display().to_string(), 2),
@@ -182,7 +168,7 @@ fn damaged_tries_below_the_root() {
             &format!("{what} modinfo"),
             check_failure(&r, "modinfo", &[&name]),
         );
-        let r = modprobe(&root, &conf, &["-D", "alpha"]);
+        let r = modprobe_in(&root, &conf, &["-D", "alpha"]);
         cases.check(
             &format!("{what} modprobe"),
             check_failure_mentions(&r, "modprobe", &moddir.display().to_string(), 2),
@@ -234,7 +220,7 @@ fn damaged_tries_below_the_root() {
         std::fs::write(&alias, &data).unwrap();
         let r = modinfo(&root, INDEXES[1].1);
         cases.check(what, check_failure(&r, "modinfo", &[&alias_name]));
-        let r = modprobe(&root, &conf, &["-R", INDEXES[1].1]);
+        let r = modprobe_in(&root, &conf, &["-R", INDEXES[1].1]);
         cases.check(
             &format!("{what} modprobe"),
             check_failure_mentions(&r, "modprobe", &alias_name, 2),
@@ -280,7 +266,7 @@ fn dependency_cycles_end() {
         &["-n", "-v", "-a", "alpha", "beta", "gamma", "delta"],
         &["-r", "-n", "-v", "alpha"],
     ] {
-        let r = modprobe(&root, &conf, args);
+        let r = modprobe_in(&root, &conf, args);
         cases.check(&args.join(" "), check_sane(&r));
     }
     cases.finish();
@@ -366,11 +352,11 @@ fn names_with_slashes_and_dots_stay_inside() {
         cases.check(&format!("modinfo -m {name}"), leaked(&r));
         cases.check(
             &format!("modprobe -D {name}"),
-            leaked(&modprobe(&root, &conf, &["-D", name])),
+            leaked(&modprobe_in(&root, &conf, &["-D", name])),
         );
         cases.check(
             &format!("modprobe -n -v {name}"),
-            leaked(&modprobe(&root, &conf, &["-n", "-v", name])),
+            leaked(&modprobe_in(&root, &conf, &["-n", "-v", name])),
         );
     }
     cases.finish();

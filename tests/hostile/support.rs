@@ -101,6 +101,21 @@ pub fn run(bin: &str, name: &str, args: &[&OsStr]) -> Run {
     run_env(bin, name, args, &[])
 }
 
+/// Runs `modprobe -d <root> -S VERSION -C <conf> <args>`: our modprobe on a test tree with only
+/// the given configuration.
+pub fn modprobe_in(root: &Path, conf: &Path, args: &[&str]) -> Run {
+    let mut all = vec![
+        OsStr::new("-d"),
+        root.as_os_str(),
+        OsStr::new("-S"),
+        OsStr::new(VERSION),
+        OsStr::new("-C"),
+        conf.as_os_str(),
+    ];
+    all.extend(args.iter().map(OsStr::new));
+    run(MODPROBE, "modprobe", &all)
+}
+
 /// Shorthand: `&str` arguments as `&OsStr`.
 pub fn os<'a>(args: &[&'a str]) -> Vec<&'a OsStr> {
     args.iter().map(|a| OsStr::new(*a)).collect()
