@@ -11,7 +11,7 @@
 //! [`order`] (the module array), [`symbols`] and [`resolve`] (dependencies), [`graph`]
 //! (topological order, closures, cycles), [`text`], [`indexes`] and [`trie`] (the outputs),
 //! [`builtin`] and [`kernel_symbols`] (kernel-provided inputs). The file-system side is in
-//! [`discover`] (finding modules), [`scan`], [`elf_symbols`] and [`zstd_fast`] (reading them in
+//! [`discover`] (finding modules), [`scan`], [`elf_symbols`] and [`open`] (reading them in
 //! parallel), [`quick`] (`-A`) and [`publish`] (crash-safe writes).
 
 pub mod builtin;
@@ -22,6 +22,7 @@ pub mod graph;
 pub mod hash;
 pub mod indexes;
 pub mod kernel_symbols;
+pub mod open;
 pub mod order;
 pub mod publish;
 pub mod quick;
@@ -32,7 +33,6 @@ pub mod scan;
 pub mod symbols;
 pub mod text;
 pub mod trie;
-pub mod zstd_fast;
 
 mod engine;
 

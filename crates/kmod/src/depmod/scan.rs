@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::elf_symbols::read_symbols;
+use super::open::open_module;
 use super::record::ModuleInfo;
-use super::zstd_fast::open_module;
 
 /// A module file that could not be read (depmod: `failed to load symbols from <path>: <err>`).
 #[derive(Debug, thiserror::Error)]
