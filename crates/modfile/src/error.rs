@@ -15,6 +15,8 @@ const ENOENT: i32 = 2;
 const EIO: i32 = 5;
 /// `EFBIG` ("File too large"): a decompression limit was hit.
 const EFBIG: i32 = 27;
+/// `ENOSYS` ("Function not implemented"): the decompression library cannot be loaded.
+const ENOSYS: i32 = 38;
 
 /// Everything that can go wrong while reading a module file.
 ///
@@ -103,6 +105,20 @@ pub enum Error {
         truncated: bool,
     },
 
+    /// The library that decompresses this format could not be loaded (it is opened on first use,
+    /// as kmod 34 does), so the file cannot be read.
+    #[error("{}: {compression}: cannot decompress without {library} ({reason})", path.display())]
+    DecompressorUnavailable {
+        /// The file concerned.
+        path: PathBuf,
+        /// The compression format detected from the magic bytes.
+        compression: Compression,
+        /// The library that was looked for, e.g. `liblzma.so.5`.
+        library: String,
+        /// Why it could not be used, as the dynamic loader put it.
+        reason: String,
+    },
+
     /// Decompression stopped because the output grew past a limit (a decompression bomb).
     #[error("{}: {compression}: decompressed size exceeds limit ({limit} bytes)", path.display())]
     LimitExceeded {
@@ -122,7 +138,8 @@ impl Error {
     /// * bad ELF magic: `ENOEXEC`; malformed headers, tables or sections, short files: `EINVAL`;
     /// * a missing section, or one pointing outside the file: `ENOENT`;
     /// * xz/gzip/corrupt zstd data: `EINVAL`; a zstd stream cut short: `ENOEXEC` (kmod 30 reports
-    ///   "Exec format error" there); a decompression limit: `EFBIG`.
+    ///   "Exec format error" there); a decompression limit: `EFBIG`; a decompression library
+    ///   that cannot be loaded: `ENOSYS` (as kmod 34).
     pub fn errno_like(&self) -> i32 {
         match self {
             Error::Io { source, .. } => source.raw_os_error().unwrap_or(EIO),
@@ -138,6 +155,7 @@ impl Error {
             } => ENOEXEC,
             Error::Decompress { .. } => EINVAL,
             Error::LimitExceeded { .. } => EFBIG,
+            Error::DecompressorUnavailable { .. } => ENOSYS,
         }
     }
 
@@ -152,7 +170,8 @@ impl Error {
             | Error::MissingSection { path, .. }
             | Error::SectionOutsideFile { path, .. }
             | Error::Decompress { path, .. }
-            | Error::LimitExceeded { path, .. } => path,
+            | Error::LimitExceeded { path, .. }
+            | Error::DecompressorUnavailable { path, .. } => path,
         }
     }
 }
@@ -215,5 +234,17 @@ mod tests {
         assert_eq!(dec(Compression::Zstd, true).errno_like(), ENOEXEC);
         assert_eq!(dec(Compression::Zstd, false).errno_like(), EINVAL);
         assert_eq!(dec(Compression::Xz, true).errno_like(), EINVAL);
+        let unavailable = Error::DecompressorUnavailable {
+            path: p(),
+            compression: Compression::Xz,
+            library: "liblzma.so.5".into(),
+            reason: "not found".into(),
+        };
+        assert_eq!(unavailable.errno_like(), ENOSYS);
+        assert_eq!(
+            unavailable.to_string(),
+            "/m/x.ko: xz: cannot decompress without liblzma.so.5 (not found)"
+        );
+        assert_eq!(unavailable.path(), p());
     }
 }
