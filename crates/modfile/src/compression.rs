@@ -1,10 +1,13 @@
 //! Compression detection by magic bytes and bounded decompression (zstd, xz, gzip).
+//!
+//! xz is decoded by liblzma loaded on first use (the private `xz_dlopen` module), not linked.
 
 use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
 
 use crate::error::Error;
+use crate::xz_dlopen::decompress_xz;
 
 /// How a module file is compressed, decided by its first bytes (never by its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,7 +98,8 @@ fn initial_capacity(input_len: usize, limit: u64) -> usize {
 
 /// Decompresses `input` (compressed with `compression`) into memory within `limits`.
 ///
-/// [`Compression::None`] returns a copy of the input.
+/// [`Compression::None`] returns a copy of the input. xz needs liblzma, which is loaded on the
+/// first xz file ([`Error::DecompressorUnavailable`] if it cannot be).
 pub fn decompress(
     path: &Path,
     compression: Compression,
@@ -103,34 +107,25 @@ pub fn decompress(
     limits: &DecompressLimits,
 ) -> Result<Vec<u8>, Error> {
     let limit = limits.output_limit(input.len());
-    let decode_err = |e: io::Error| decoder_error(path, compression, e);
-    let mut out = Vec::with_capacity(initial_capacity(input.len(), limit));
+    let initial = initial_capacity(input.len(), limit);
     // One byte more than the limit is read so that exceeding it can be told from reaching it.
     let cap = limit.saturating_add(1);
-    match compression {
-        Compression::None => out.extend_from_slice(input),
-        Compression::Gzip => {
-            flate2::read::MultiGzDecoder::new(input)
-                .take(cap)
-                .read_to_end(&mut out)
-                .map_err(decode_err)?;
-        }
-        Compression::Xz => {
-            let stream = xz2::stream::Stream::new_stream_decoder(limits.xz_memlimit, 0)
-                .map_err(|e| decode_err(io::Error::other(e)))?;
-            xz2::read::XzDecoder::new_stream(input, stream)
-                .take(cap)
-                .read_to_end(&mut out)
-                .map_err(decode_err)?;
-        }
+    let out = match compression {
+        Compression::None => input.to_vec(),
+        Compression::Gzip => read_capped(
+            path,
+            compression,
+            flate2::read::MultiGzDecoder::new(input),
+            cap,
+            initial,
+        )?,
+        Compression::Xz => decompress_xz(path, input, limits.xz_memlimit, cap, initial)?,
         Compression::Zstd => {
-            zstd::stream::read::Decoder::with_buffer(input)
-                .map_err(decode_err)?
-                .take(cap)
-                .read_to_end(&mut out)
-                .map_err(decode_err)?;
+            let decoder = zstd::stream::read::Decoder::with_buffer(input)
+                .map_err(|e| decoder_error(path, compression, e))?;
+            read_capped(path, compression, decoder, cap, initial)?
         }
-    }
+    };
     if out.len() as u64 > limit {
         return Err(Error::LimitExceeded {
             path: path.to_path_buf(),
@@ -138,6 +133,22 @@ pub fn decompress(
             limit,
         });
     }
+    Ok(out)
+}
+
+/// Reads at most `cap` bytes from `decoder`.
+fn read_capped(
+    path: &Path,
+    compression: Compression,
+    decoder: impl Read,
+    cap: u64,
+    initial: usize,
+) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(initial);
+    decoder
+        .take(cap)
+        .read_to_end(&mut out)
+        .map_err(|e| decoder_error(path, compression, e))?;
     Ok(out)
 }
 

@@ -69,6 +69,7 @@ pub mod symbols;
 #[cfg(test)]
 mod test_elf;
 pub mod versions;
+mod xz_dlopen;
 
 pub use compression::{decompress, detect_compression, Compression, DecompressLimits};
 pub use elf::{ElfClass, ModuleElf};
