@@ -2,7 +2,9 @@
 //!
 //! * [`ModuleFile`] opens a file: plain files are memory-mapped, zstd/xz/gzip files (detected by
 //!   magic bytes, [`detect_compression`]) are decompressed into memory within
-//!   [`DecompressLimits`].
+//!   [`DecompressLimits`]. xz needs `liblzma.so.5` at run time only: it is loaded on the first
+//!   xz file (as kmod 34 does), and without it such files fail with
+//!   [`Error::DecompressorUnavailable`] (`ENOSYS`).
 //! * [`ModuleFile::elf`] validates the ELF header and section header table and gives a
 //!   [`ModuleElf`], which reads only the sections asked for: [`ModuleElf::modinfo`],
 //!   [`ModuleElf::versions`], [`ModuleElf::exported_symbols`],
