@@ -438,7 +438,7 @@ fn read_file_info<R>(
 fn modinfo_failed(out: &mut Sink, path: &Path, e: &modfile::Error) -> Result<(), Reported> {
     let name = path
         .file_name()
-        .map(|n| modname_of(&n.to_string_lossy()))
+        .map(|n| modname::modname_normalize(&n.to_string_lossy()))
         .unwrap_or_default();
     out.error(
         Some(path.display().to_string()),
@@ -448,12 +448,6 @@ fn modinfo_failed(out: &mut Sink, path: &Path, e: &modfile::Error) -> Result<(),
         ),
     );
     Err(Reported)
-}
-
-/// kmod's `path_to_modname` without normalisation of the characters: the basename up to the
-/// first dot (`-` is kept, as in kmod's message).
-fn modname_of(file_name: &str) -> String {
-    file_name.split('.').next().unwrap_or(file_name).to_string()
 }
 
 /// Formats one module's records into the output in kmod's layout.
@@ -704,8 +698,4 @@ mod tests {
         assert_eq!(field[0], "typed: (uint)");
     }
 
-    #[test]
-    fn module_names_from_files() {
-        assert_eq!(modname_of("snd-hda.ko.xz"), "snd-hda");
-    }
 }
