@@ -20,6 +20,8 @@ step "cargo clippy" cargo clippy --workspace --all-targets -q -- -D warnings
 # name). The doc examples themselves run in `cargo test` below.
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --lib -q
 step "cargo build --release" cargo build --release -q
+# The start-up code layout (build.rs, link/): the listed functions exist and were placed first.
+step "link/check-symbol-order.sh" link/check-symbol-order.sh
 # The real Debian module tree with kmod's indexes (downloaded once, cached): the crates' real-tree
 # tests read it through KMOD_TEST_TREE, the differential scripts through KMOD_TEST_CACHE.
 if cache=$(tests/diff/setup-tree.sh); then
