@@ -697,5 +697,4 @@ mod tests {
             .collect();
         assert_eq!(field[0], "typed: (uint)");
     }
-
 }

@@ -580,7 +580,10 @@ mod tests {
         let cases: [(Vec<u8>, Outcome); 4] = [
             (second.clone(), Outcome::Data(b"hello world".to_vec())),
             (vec![0; 4], Outcome::Data(b"hello ".to_vec())),
-            ([&[0; 8][..], &second].concat(), Outcome::Data(b"hello world".to_vec())),
+            (
+                [&[0; 8][..], &second].concat(),
+                Outcome::Data(b"hello world".to_vec()),
+            ),
             (vec![0], Outcome::Corrupt),
         ];
         for (tail, want) in cases {
