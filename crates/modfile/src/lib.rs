@@ -59,6 +59,7 @@
 
 mod bytes;
 pub mod compression;
+mod dlopen_note;
 pub mod elf;
 pub mod error;
 pub mod file;

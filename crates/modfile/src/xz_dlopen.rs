@@ -8,7 +8,8 @@
 //! Only the public, stable liblzma 5 ABI is used: `lzma_stream` (zero-initialised is
 //! `LZMA_STREAM_INIT`), `lzma_stream_decoder`, `lzma_code`, `lzma_memusage` and `lzma_end`. The
 //! library is opened once per process and never closed. This is the only module of the crate with
-//! `unsafe` code, all of it at that boundary.
+//! `unsafe` code, all of it at that boundary. The binaries name the library in a `.note.dlopen`
+//! ELF note (`dlopen_note`) for packaging and initramfs tools, which cannot see it with `ldd`.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::Path;
@@ -18,7 +19,7 @@ use crate::compression::Compression;
 use crate::error::Error;
 
 /// The soname loaded: liblzma's ABI has been stable (version 5) since 2010.
-const LIBLZMA: &CStr = c"liblzma.so.5";
+pub(crate) const LIBLZMA: &CStr = c"liblzma.so.5";
 
 /// `lzma_ret` values (an `enum` in C, so an `int`).
 const LZMA_OK: c_int = 0;
