@@ -73,8 +73,8 @@ fi
 [ "$VERBOSE" = 0 ] || printf '%s\n' "$setup_log"
 
 # ---------------------------------------------------------------- inputs of some scenarios
-# $CTREE: a module tree of compressed copies (30-compressed.sh); $LOAD_CYCLES: the library's
-# load/unload loop (40-load-cycles.sh).
+# $CTREE: a module tree of compressed copies (30-compressed.sh); $LOAD_CYCLES: a directory with
+# the library's load/unload loop (40-load-cycles.sh).
 TREE=$("$RUN_IN_VM" --info | sed -n 's/^modules=//p')
 KVER=$(basename "$TREE")
 CTREE=$WORK/ctree
@@ -99,7 +99,12 @@ compress_copy() { # REL TOOL ARGS...: $TREE/kernel/REL.ko → $CTREE/.../REL.ko.
 } || abort "could not prepare the compressed module tree (xz, zstd and gzip are needed)"
 (cd "$ROOT" && cargo build --release -q -p kmod --example load_cycles) ||
 	abort "cargo build --example load_cycles failed"
-LOAD_CYCLES=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/load_cycles
+# Staged with --bin (a directory of its own), so that the guest also gets the shared libraries it
+# needs: unlike the tools, the example is linked with libgcc_s.so.1.
+LOAD_CYCLES=$WORK/load-cycles
+mkdir -p "$LOAD_CYCLES"
+cp "${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/load_cycles" "$LOAD_CYCLES/" ||
+	abort "no load_cycles example binary"
 
 # ---------------------------------------------------------------- scenarios
 if [ ${#SCENARIOS[@]} -eq 0 ]; then

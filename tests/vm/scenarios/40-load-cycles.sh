@@ -10,7 +10,7 @@
 #    the end.
 # Our tools only: there is nothing to compare (kmod 30 would take another 4 minutes under TCG).
 #ref: none
-#vm: --modules dummy --add "$LOAD_CYCLES:/sbin/load_cycles" --timeout 900
+#vm: --modules dummy --bin "$LOAD_CYCLES" --timeout 900
 . /lib.sh
 
 depmod -a
