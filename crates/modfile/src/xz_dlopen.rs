@@ -115,6 +115,18 @@ struct LoadError {
     reason: String,
 }
 
+impl LoadError {
+    /// The error for decompressing `path` without the library.
+    fn unavailable(&self, path: &Path) -> Error {
+        Error::DecompressorUnavailable {
+            path: path.to_path_buf(),
+            compression: Compression::Xz,
+            library: self.library.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
 /// The process's liblzma, loaded on the first call; later calls (from any thread) reuse it, or
 /// the same failure.
 fn liblzma() -> Result<&'static Liblzma, &'static LoadError> {
@@ -209,24 +221,7 @@ pub(crate) fn decompress_xz(
     cap: u64,
     initial_capacity: usize,
 ) -> Result<Vec<u8>, Error> {
-    decompress_with(liblzma(), path, input, memlimit, cap, initial_capacity)
-}
-
-/// [`decompress_xz`] with the outcome of loading a given library.
-fn decompress_with(
-    lib: Result<&Liblzma, &LoadError>,
-    path: &Path,
-    input: &[u8],
-    memlimit: u64,
-    cap: u64,
-    initial_capacity: usize,
-) -> Result<Vec<u8>, Error> {
-    let lib = lib.map_err(|e| Error::DecompressorUnavailable {
-        path: path.to_path_buf(),
-        compression: Compression::Xz,
-        library: e.library.clone(),
-        reason: e.reason.clone(),
-    })?;
+    let lib = liblzma().map_err(|e| e.unavailable(path))?;
     decode(lib, path, input, memlimit, cap, initial_capacity)
 }
 
@@ -728,8 +723,7 @@ mod tests {
             e.reason.contains("liblzma-kmod-rs-test-missing.so.5"),
             "{e:?}"
         );
-        let err =
-            decompress_with(missing.as_ref(), p(), &xz(b"abc"), 1 << 20, 100, 16).unwrap_err();
+        let err = e.unavailable(p());
         assert!(matches!(
             err,
             Error::DecompressorUnavailable {
