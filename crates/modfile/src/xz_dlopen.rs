@@ -293,13 +293,9 @@ fn decode(
         unsafe { out.set_len(len_before + produced) };
         let consumed = in_before.saturating_sub(decoder.stream.avail_in);
         match ret {
-            LZMA_STREAM_END if decoder.stream.avail_in == 0 || out.len() >= cap => return Ok(out),
-            LZMA_STREAM_END => {
-                return Err(failed(
-                    "corrupt data (data after the end of the xz stream)".to_owned(),
-                    false,
-                ))
-            }
+            // With LZMA_CONCATENATED the end is reported only after LZMA_FINISH, that is once
+            // all input has been consumed: bytes after a stream are a next stream or an error.
+            LZMA_STREAM_END => return Ok(out),
             LZMA_OK | LZMA_BUF_ERROR if produced == 0 && consumed == 0 => {
                 return Err(if decoder.stream.avail_in == 0 {
                     failed(
